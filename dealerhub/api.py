@@ -1,0 +1,73 @@
+"""What every API route shares: the Blueprint class, the request's session and tenant, and the
+decorators that open an endpoint to publishable keys or to everyone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import flask_smorest
+from flask import current_app, g
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+from webargs.flaskparser import FlaskParser
+
+from dealerhub.db import Database
+from dealerhub.errors import ValidationFailed
+from dealerhub.tenancy import Tenant
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Parser(FlaskParser):
+    """webargs parser that raises our 400 envelope instead of smorest's 422."""
+
+    def handle_error(self, error: ValidationError, *args: Any, **kwargs: Any) -> NoReturn:
+        messages = error.messages
+        # webargs nests messages under the location ("json", "query"): drop that level.
+        if isinstance(messages, dict) and len(messages) == 1:
+            (only,) = messages.values()
+            if isinstance(only, dict):
+                messages = only
+        raise ValidationFailed.from_messages(messages if isinstance(messages, dict) else {})
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+
+
+def public(fn: F) -> F:
+    """No API key needed (health, version, docs)."""
+    fn.dealerhub_public = True  # type: ignore[attr-defined]
+    return fn
+
+
+def publishable(fn: F) -> F:
+    """A publishable key may call this endpoint (browser flows)."""
+    fn.dealerhub_publishable = True  # type: ignore[attr-defined]
+    return fn
+
+
+def database() -> Database:
+    db: Database = current_app.extensions["db"]
+    return db
+
+
+def session() -> Session:
+    """The request's session; committed (or rolled back) once, after the view returns."""
+    if "db_session" not in g:
+        from flask import request
+
+        g.db_session = database().session(write=request.method not in ("GET", "HEAD"))
+    s: Session = g.db_session
+    return s
+
+
+def tenant() -> Tenant:
+    t: Tenant = g.tenant
+    return t
+
+
+def key_kind() -> str:
+    kind: str = g.key_kind
+    return kind

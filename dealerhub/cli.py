@@ -1,0 +1,281 @@
+"""The ``dealerhub`` command line: thin wrappers over services."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+
+from dealerhub.config import Settings, load_settings
+
+
+class Context:
+    """Lazily builds the app, so ``dealerhub --help`` needs no database."""
+
+    def __init__(self) -> None:
+        self._app: Flask | None = None
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = self._app.extensions["settings"] if self._app else load_settings()
+        return self._settings
+
+    @property
+    def app(self) -> Flask:
+        if self._app is None:
+            from dealerhub.app import create_app
+
+            self._app = create_app(self._settings)
+        return self._app
+
+    def transaction(self) -> Any:
+        return self.app.extensions["db"].transaction()
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group()
+@click.version_option(package_name="dealerhub")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """dealerhub: dealership finance integration hub."""
+    ctx.ensure_object(Context)
+
+
+# --- database ---------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+@pass_ctx
+def db_upgrade(ctx: Context, revision: str) -> None:
+    """Apply migrations."""
+    from dealerhub import migrate
+
+    migrate.upgrade(ctx.settings, revision)
+    click.echo("database is up to date")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+@pass_ctx
+def db_revision(ctx: Context, message: str) -> None:
+    """Autogenerate a migration from the models (development)."""
+    from dealerhub import migrate
+
+    migrate.revision(ctx.settings, message)
+
+
+# --- dealers and keys -------------------------------------------------------------------
+
+
+@main.group()
+def dealers() -> None:
+    """Dealers (tenants)."""
+
+
+def _dealer_json(dealer: Any, test: Any, live: Any) -> dict[str, str]:
+    return {
+        "id": dealer.id,
+        "name": dealer.name,
+        "secret_key": test.secret_key,
+        "publishable_key": test.publishable_key,
+        "live_secret_key": live.secret_key,
+        "live_publishable_key": live.publishable_key,
+    }
+
+
+@dealers.command("create")
+@click.option("--name", required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_ctx
+def dealers_create(ctx: Context, name: str, as_json: bool) -> None:
+    """Create a dealer and print its keys (shown only this once)."""
+    from dealerhub.dealers.service import create_dealer
+
+    with ctx.transaction() as session:
+        dealer, test, live = create_dealer(session=session, name=name)
+        out = _dealer_json(dealer, test, live)
+    if as_json:
+        click.echo(json.dumps(out))
+        return
+    click.echo(f"Created dealer {out['id']} ({out['name']}). Keys are shown only once:")
+    for label in ("secret_key", "publishable_key", "live_secret_key", "live_publishable_key"):
+        click.echo(f"  {label:<22} {out[label]}")
+
+
+@dealers.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def dealers_list(ctx: Context, as_json: bool) -> None:
+    """List dealers."""
+    from dealerhub.dealers.service import list_dealers
+
+    with ctx.transaction() as session:
+        rows = [
+            {"id": d.id, "name": d.name, "created": d.created}
+            for d in list_dealers(session=session)
+        ]
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    for row in rows:
+        click.echo(f"{row['id']}  {row['name']}")
+    if not rows:
+        click.echo("no dealers yet: dealerhub dealers create --name NAME")
+
+
+@main.command("demo")
+@pass_ctx
+def demo(ctx: Context) -> None:
+    """Create a demo dealer once and print its test keys (development only)."""
+    from dealerhub.dealers.service import create_dealer
+
+    path = ctx.settings.data_dir / "demo-dealer.json"
+    if not path.exists():
+        with ctx.transaction() as session:
+            dealer, test, live = create_dealer(session=session, name="Demo Motors")
+            out = _dealer_json(dealer, test, live)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(out, fh)
+    out = json.loads(path.read_text())
+    click.echo(f"Demo dealer {out['id']} ({out['name']})")
+    click.echo(f"  secret key       {out['secret_key']}")
+    click.echo(f"  publishable key  {out['publishable_key']}")
+
+
+@main.group()
+def keys() -> None:
+    """API keys and encryption keys."""
+
+
+@keys.command("roll")
+@click.option("--dealer", "dealer_id", required=True)
+@click.option("--mode", type=click.Choice(["test", "live"]), default="test", show_default=True)
+@click.option(
+    "--grace",
+    "grace_seconds",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seconds the old keys keep working.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def keys_roll(ctx: Context, dealer_id: str, mode: str, grace_seconds: int, as_json: bool) -> None:
+    """Issue new keys for one mode and revoke the old ones."""
+    from dealerhub.dealers.service import roll_keys
+
+    with ctx.transaction() as session:
+        issued = roll_keys(
+            session=session,
+            dealer_id=dealer_id,
+            livemode=mode == "live",
+            grace_seconds=grace_seconds,
+        )
+    out = {"secret_key": issued.secret_key, "publishable_key": issued.publishable_key}
+    if as_json:
+        click.echo(json.dumps(out))
+        return
+    when = f"in {grace_seconds}s" if grace_seconds else "now"
+    click.echo(f"New {mode} keys (old keys stop working {when}):")
+    click.echo(f"  secret key       {out['secret_key']}")
+    click.echo(f"  publishable key  {out['publishable_key']}")
+
+
+@keys.command("rotate-encryption")
+@pass_ctx
+def keys_rotate_encryption(ctx: Context) -> None:
+    """Re-encrypt every stored secret under the first key of DEALERHUB_ENCRYPTION_KEYS."""
+    from dealerhub import crypto
+    from dealerhub.db import metadata
+
+    app = ctx.app
+    with app.extensions["db"].transaction() as session:
+        count = crypto.rotate_all(session, metadata)
+    click.echo(f"re-encrypted {count} values")
+
+
+# --- processes --------------------------------------------------------------------------
+
+
+def _celery_argv(*extra: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "dealerhub.tasks", *extra]
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, type=int, show_default=True)
+@click.option("--workers", default=2, type=int, show_default=True, help="gunicorn processes")
+@click.option("--threads", default=4, type=int, show_default=True, help="threads per process")
+@click.option("--no-worker", is_flag=True, help="Do not start the background task worker.")
+@pass_ctx
+def serve(ctx: Context, host: str, port: int, workers: int, threads: int, no_worker: bool) -> None:
+    """Migrate, then serve the API with gunicorn plus one background worker (with beat)."""
+    from dealerhub import migrate
+    from dealerhub.wsgi_server import run_gunicorn
+
+    migrate.upgrade(ctx.settings)
+    worker: subprocess.Popen[bytes] | None = None
+    if not no_worker:
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            _celery_argv(
+                "worker",
+                "--beat",
+                "--concurrency",
+                "2",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(ctx.settings.data_dir / "celerybeat-schedule"),
+            )
+        )
+    try:
+        run_gunicorn(f"{host}:{port}", workers=workers, threads=threads)
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)  # warm shutdown: finish the running tasks
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--concurrency", default=2, type=int, show_default=True)
+@click.option("--beat", is_flag=True, help="Also run the periodic scheduler (run exactly one).")
+@click.pass_context
+def worker(click_ctx: click.Context, concurrency: int, beat: bool) -> None:
+    """Run a Celery worker against DEALERHUB_BROKER_URL (scale out with several)."""
+    argv = _celery_argv("worker", "--concurrency", str(concurrency), "--loglevel", "INFO")
+    if beat:
+        argv.append("--beat")
+    os.execv(sys.executable, [*argv, *click_ctx.args])  # noqa: S606 - replaces this process
+
+
+def _register_area_commands() -> None:
+    from dealerhub.app import area_modules
+
+    for name in area_modules("cli"):
+        importlib.import_module(name).register(main)
+
+
+_register_area_commands()
+
+__all__ = ["main"]

@@ -1,0 +1,144 @@
+"""Engine, sessions, the common columns, and after-commit hooks.
+
+SQLite and PostgreSQL run the same code. On SQLite, write transactions start with
+``BEGIN IMMEDIATE`` so that "lock the row, check, update" sequences are serialised the way
+``SELECT … FOR UPDATE`` serialises them on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import JSON, Column, Engine, MetaData, create_engine, event, select
+from sqlalchemy.orm import Session, sessionmaker
+from sqlmodel import Field, SQLModel
+
+# Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+T = TypeVar("T")
+_AFTER_COMMIT = "dealerhub_after_commit"
+
+
+def new_id(prefix: str) -> str:
+    """Object ids are ``<prefix>_`` + 24 url-safe random characters, as Stripe's."""
+    return f"{prefix}_{secrets.token_urlsafe(18).replace('-', 'A').replace('_', 'z')}"
+
+
+def now() -> int:
+    """Unix seconds; the only clock object rows use (tests freeze it by patching here)."""
+    return int(time.time())
+
+
+class TenantMixin(SQLModel):
+    """Columns every dealer-owned object has: dealer, mode and creation time."""
+
+    dealer_id: str = Field(index=True, max_length=40)
+    livemode: bool = Field(default=False)
+    created: int = Field(default_factory=now, index=True)
+
+
+def metadata_column() -> Any:
+    """``metadata`` is reserved by SQLModel, so models map ``metadata_`` to a JSON column."""
+    return Field(default_factory=dict, sa_column=Column("metadata", JSON, nullable=False))
+
+
+def make_engine(url: str) -> Engine:
+    """An engine tuned for the URL's dialect (WAL + busy timeout on SQLite)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=20,
+            max_overflow=20,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit BEGIN cannot be IMMEDIATE).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+class Database:
+    """Owns the engine and hands out sessions; one per app (``app.extensions['db']``)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_sqlite = url.startswith("sqlite")
+        write_bind = (
+            self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            if self.is_sqlite
+            else self.engine
+        )
+        self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._write = sessionmaker(bind=write_bind, expire_on_commit=False)
+
+    def session(self, *, write: bool = True) -> Session:
+        return (self._write if write else self._read)()
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """A session that commits on success, rolls back on error, and always closes."""
+        session = self.session(write=write)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def lock(session: Session, model: type[T], object_id: str) -> T | None:
+    """Load one row under ``SELECT … FOR UPDATE`` (a no-op on SQLite, whose write
+    transactions are already exclusive)."""
+    pk = model.id  # type: ignore[attr-defined]
+    return session.scalars(select(model).where(pk == object_id).with_for_update()).first()
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's current transaction commits; drop it on rollback."""
+    callbacks: list[Callable[[], None]] = session.info.setdefault(_AFTER_COMMIT, [])
+    callbacks.append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    callbacks = session.info.pop(_AFTER_COMMIT, [])
+    for callback in callbacks:
+        callback()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, _previous_transaction: Any) -> None:
+    session.info.pop(_AFTER_COMMIT, None)

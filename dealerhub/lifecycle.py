@@ -1,0 +1,216 @@
+"""Per-request plumbing: request ids, authentication, idempotency, one commit, error envelope.
+
+Order of a request: request id → API key → Idempotency-Key claim → view → (commit or
+rollback, stored idempotent response) → headers. Views never commit: the commit here is
+the only one, so the work and its idempotent response land together.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from dealerhub import idempotency
+from dealerhub.api import database
+from dealerhub.dealers.models import KeyKind
+from dealerhub.dealers.service import authenticate
+from dealerhub.errors import (
+    AuthenticationFailed,
+    DealerhubError,
+    InternalError,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    PermissionDenied,
+)
+from dealerhub.events.service import idempotency_key_var
+from dealerhub.logs import dealer_id_var, request_id_var
+from dealerhub.tenancy import Tenant
+
+log = logging.getLogger("dealerhub.request")
+
+
+def install(app: Flask) -> None:
+    app.before_request(_start)
+    app.after_request(_finish)
+    app.teardown_request(_teardown)
+    app.register_error_handler(DealerhubError, _render_error)
+    app.register_error_handler(HTTPException, _render_http_exception)
+    app.register_error_handler(Exception, _render_unexpected)
+
+
+# Served by Flask or flask-smorest themselves, so they carry no ``@public`` flag.
+_PUBLIC_ENDPOINTS = frozenset({"static", "api-docs.openapi_json"})
+
+
+def _view_flag(name: str) -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return False
+    if getattr(view, name, False):
+        return True
+    view_class = getattr(view, "view_class", None)
+    method = getattr(view_class, request.method.lower(), None) if view_class else None
+    return bool(getattr(method, name, False))
+
+
+def _start() -> Response | None:
+    g.started = time.perf_counter()
+    caller = request.headers.get("x-correlation-id", "")
+    g.request_id = "req_" + secrets.token_hex(12)
+    g.correlation_id = caller[:200] if caller else g.request_id
+    request_id_var.set(g.request_id)
+    dealer_id_var.set(None)
+    idempotency_key_var.set(None)
+    endpoint = request.endpoint or ""
+    if not endpoint or endpoint in _PUBLIC_ENDPOINTS or _view_flag("dealerhub_public"):
+        return None
+    _authenticate()
+    if request.method == "POST" and "Idempotency-Key" in request.headers:
+        return _claim_idempotency_key(request.headers["Idempotency-Key"])
+    return None
+
+
+def _authenticate() -> None:
+    auth = request.headers.get("Authorization", "")
+    raw = auth[7:].strip() if auth[:7].lower() == "bearer " else request.headers.get("X-Api-Key")
+    if not raw:
+        raise AuthenticationFailed(
+            "You did not provide an API key. Send it as 'Authorization: Bearer <key>' or "
+            "'X-Api-Key: <key>'.",
+            code="api_key_missing",
+        )
+    db = database()
+    with db.transaction(write=False) as session:
+        key = authenticate(session=session, raw_key=raw)
+        if key is None:
+            raise AuthenticationFailed("Invalid API key provided: " + raw[:8] + "…" + raw[-4:])
+        kind, tenant = key.kind, Tenant(key.dealer_id, key.livemode)
+    if kind is KeyKind.PUBLISHABLE and not _view_flag("dealerhub_publishable"):
+        raise PermissionDenied(
+            "This endpoint needs a secret key; publishable keys may only retrieve or confirm "
+            "an intent with its client_secret, look up trade-ins and create leads."
+        )
+    g.tenant = tenant
+    g.key_kind = kind.value
+    dealer_id_var.set(tenant.dealer_id)
+
+
+def _claim_idempotency_key(key: str) -> Response | None:
+    idempotency.validate_key(key)
+    fp = idempotency.fingerprint(
+        request.method, request.path, request.query_string.decode(), request.get_data()
+    )
+    outcome = idempotency.claim(database(), g.tenant, key, fp)
+    if isinstance(outcome, idempotency.Replay):
+        g.replayed = True
+        return Response(
+            outcome.body,
+            status=outcome.status,
+            mimetype="application/json",
+            headers={"Idempotent-Replayed": "true"},
+        )
+    g.idempotency_record = outcome
+    idempotency_key_var.set(key)
+    return None
+
+
+def _finish(response: Response) -> Response:
+    session = g.pop("db_session", None)
+    record_id = g.pop("idempotency_record", None)
+    error = g.get("error")
+    keep = error is None or getattr(error, "keeps_changes", False)
+    if session is not None:
+        try:
+            if keep:
+                if record_id is not None:
+                    idempotency.complete(
+                        session, record_id, response.status_code, response.get_data(as_text=True)
+                    )
+                    record_id = None
+                session.commit()
+            else:
+                session.rollback()
+        except Exception:
+            session.rollback()
+            log.exception("commit failed")
+            response = _envelope(InternalError())
+        finally:
+            session.close()
+    if record_id is not None:
+        # Nothing ran (or it all rolled back): forget the key so a retry executes afresh.
+        idempotency.release(database(), record_id)
+    response.headers["Request-Id"] = g.get("request_id", "")
+    response.headers["x-correlation-id"] = g.get("correlation_id", g.get("request_id", ""))
+    _log_access(response)
+    return response
+
+
+def _teardown(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:  # _finish did not run (e.g. a failure while building the response)
+        session.rollback()
+        session.close()
+
+
+def _log_access(response: Response) -> None:
+    duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    log.info(
+        "%s %s %s",
+        request.method,
+        request.path,
+        response.status_code,
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round(duration, 2),
+        },
+    )
+
+
+def _envelope(error: DealerhubError) -> Response:
+    body = error.to_dict()
+    body["request_id"] = g.get("request_id")
+    response = current_app.response_class(
+        json.dumps({"error": body}), status=error.status, mimetype="application/json"
+    )
+    for name, value in error.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def _render_error(error: DealerhubError) -> Response:
+    g.error = error
+    if error.status >= 500:
+        log.warning("%s: %s", error.code, error.message)
+    return _envelope(error)
+
+
+def _render_http_exception(exc: HTTPException) -> Response:
+    mapped: DealerhubError
+    if exc.code == 404:
+        mapped = NotFound(f"Unrecognized request URL ({request.method}: {request.path}).")
+    elif exc.code == 405:
+        allowed = ", ".join(sorted(getattr(exc, "valid_methods", None) or []))
+        mapped = MethodNotAllowed(
+            f"{request.method} is not allowed on {request.path}.",
+            headers={"Allow": allowed} if allowed else None,
+        )
+    elif exc.code == 413:
+        mapped = InvalidRequest("The request body is too large.", code="request_too_large")
+    elif exc.code is not None and exc.code < 500:
+        mapped = InvalidRequest(exc.description or "Bad request.", code="bad_request")
+    else:
+        mapped = InternalError()
+    return _render_error(mapped)
+
+
+def _render_unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error")
+    return _render_error(InternalError())

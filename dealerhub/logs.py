@@ -1,0 +1,128 @@
+"""Structured JSON logs that carry the request and dealer ids, and never carry secrets.
+
+Masking happens twice: when a record is created (so every handler, including pytest's
+``caplog``, sees masked text) and when it is formatted (tracebacks are rendered late).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+from typing import Any
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
+dealer_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "dealer_id", default=None
+)
+
+_CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # Client secrets first: they contain an object id that the other patterns would split.
+    (re.compile(r"\b((?:pi|seti)_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+"), r"\1_secret_********"),
+    (re.compile(r"\b(sk|pk|rk)_(test|live)_[A-Za-z0-9]+"), r"\1_\2_********"),
+    (re.compile(r"\bwhsec_[A-Za-z0-9+/=_-]+"), "whsec_********"),
+    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 ********"),
+    (re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)"), "***-**-****"),
+    (
+        re.compile(
+            r"""(?ix)
+            (["']?(?:[a-z_]*password|passwd|secret|ssn|social_security_number|cvc|
+            certificate_file|api[_-]?key|authorization|token|date_of_birth|
+            driver_license_number)["']?\s*[:=]\s*)
+            ("[^"]*"|'[^']*'|[^\s,;&}]+)"""
+        ),
+        r'\1"********"',
+    ),
+]
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _mask_card(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    if 13 <= len(digits) <= 19 and _luhn_ok(digits):
+        return "*" * (len(digits) - 4) + digits[-4:]
+    return match.group(0)
+
+
+def mask_sensitive(text: str) -> str:
+    """Replace API keys, client secrets, SSNs, card numbers and password values in ``text``."""
+    for pattern, repl in _PATTERNS:
+        text = pattern.sub(repl, text)
+    return _CARD.sub(_mask_card, text)
+
+
+_base_factory = logging.getLogRecordFactory()
+_exc_formatter = logging.Formatter()
+
+
+def _masking_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    record = _base_factory(*args, **kwargs)
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):  # a bad format string is the caller's bug; keep the record
+        message = str(record.msg)
+    record.msg = mask_sensitive(message)
+    record.args = None
+    if record.exc_info and record.exc_info[0] is not None:
+        # Formatters reuse a cached exc_text, so a masked one keeps tracebacks clean everywhere.
+        record.exc_text = mask_sensitive(_exc_formatter.formatException(record.exc_info))
+    if record.stack_info:
+        record.stack_info = mask_sensitive(record.stack_info)
+    record.request_id = request_id_var.get()
+    record.dealer_id = dealer_id_var.get()
+    return record
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+            "dealer_id": getattr(record, "dealer_id", None),
+        }
+        for key in ("event", "task", "vendor", "status", "duration_ms", "path", "method"):
+            if hasattr(record, key):
+                payload[key] = getattr(record, key)
+        if record.exc_info:
+            payload["exc"] = self.formatException(record.exc_info)
+        return mask_sensitive(json.dumps(payload, default=str))
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_sensitive(super().format(record))
+
+
+def configure_logging(level: str = "INFO", *, json_output: bool = True) -> None:
+    """Install masking on every record and one stderr handler on the root logger."""
+    logging.setLogRecordFactory(_masking_factory)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_dealerhub", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler._dealerhub = True  # type: ignore[attr-defined]  # marks our handler for reconfigure
+    handler.setFormatter(
+        JsonFormatter()
+        if json_output
+        else TextFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+    )
+    root.addHandler(handler)
+    root.setLevel(level)

@@ -1,0 +1,176 @@
+"""Celery wiring: one Celery app, a task base class, and the after-commit enqueue helper.
+
+``celery -A dealerhub.tasks worker`` works because the configuration is added lazily: the
+first time Celery reads it, the Flask app is created from the environment.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from celery import Celery, Task
+from celery.schedules import crontab
+from sqlalchemy.orm import Session
+
+from dealerhub.db import after_commit
+from dealerhub.logs import dealer_id_var, request_id_var
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from dealerhub.config import Settings
+
+log = logging.getLogger(__name__)
+
+_flask_app: Flask | None = None
+
+
+def flask_app() -> Flask:
+    """The Flask app tasks run in; created from the environment in a bare worker."""
+    global _flask_app
+    if _flask_app is None:
+        from dealerhub.app import create_app
+
+        create_app()
+    assert _flask_app is not None
+    return _flask_app
+
+
+def backoff(retries: int, *, base: float = 2.0, cap: float = 3600.0) -> float:
+    """Exponential backoff with full jitter: ``uniform(0, min(cap, base * 2**retries))``."""
+    return random.uniform(0, min(cap, base * 2**retries))  # noqa: S311 - jitter, not crypto
+
+
+class DealerhubTask(Task):
+    """Runs in the Flask app context; retries errors flagged ``retryable`` with backoff."""
+
+    abstract = True
+    ignore_result = True
+    max_retries = 8
+    retry_backoff_base = 2.0
+    retry_backoff_cap = 3600.0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with flask_app().app_context():
+            token = request_id_var.set(f"task_{self.request.id}" if self.request.id else None)
+            try:
+                return self.run(*args, **kwargs)
+            except Exception as exc:
+                if getattr(exc, "retryable", False) and self.request.called_directly is False:
+                    countdown = backoff(
+                        self.request.retries,
+                        base=self.retry_backoff_base,
+                        cap=self.retry_backoff_cap,
+                    )
+                    log.warning("task %s retrying in %.1fs: %s", self.name, countdown, exc)
+                    raise self.retry(exc=exc, countdown=countdown) from exc
+                raise
+            finally:
+                request_id_var.reset(token)
+                dealer_id_var.set(None)
+
+
+celery = Celery("dealerhub", task_cls=DealerhubTask)
+app = celery  # `celery -A dealerhub.tasks` finds either name
+
+
+def enqueue_after_commit(session: Session, task: Any, *args: Any, **options: Any) -> None:
+    """Send ``task(*args)`` to the broker once ``session`` commits; nothing on rollback.
+
+    A broker failure here is logged, not raised: the request already committed, and each
+    area's periodic sweep re-sends what was never handed over.
+    """
+
+    def send() -> None:
+        try:
+            task.apply_async(args=args, **options)
+        except Exception:
+            log.exception("could not enqueue %s; the periodic sweep will retry", task.name)
+
+    after_commit(session, send)
+
+
+def _broker_settings(settings: Settings) -> dict[str, Any]:
+    url = settings.broker_url
+    if url.startswith("filesystem://"):
+        # kombu's filesystem transport: a folder of message files shared by every process on
+        # this machine. It needs no server, which is what "embedded broker" means here.
+        folder = url.removeprefix("filesystem://") or str(settings.data_dir / "broker")
+        for sub in ("queue", "processed"):
+            Path(folder, sub).mkdir(parents=True, exist_ok=True)
+        return {
+            "broker_url": "filesystem://",
+            "broker_transport_options": {
+                "data_folder_in": f"{folder}/queue",
+                "data_folder_out": f"{folder}/queue",
+                "processed_folder": f"{folder}/processed",
+                "store_processed": False,
+                "polling_interval": 0.05,
+            },
+        }
+    return {
+        "broker_url": url,
+        "broker_transport_options": {"visibility_timeout": 3600},
+    }
+
+
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "purge-idempotency-keys": {
+        "task": "dealerhub.purge_idempotency_keys",
+        "schedule": crontab(minute=17),
+    },
+}
+
+
+def init_celery(flask: Flask, settings: Settings, area_modules: list[str]) -> Celery:
+    """Configure the Celery app for this Flask app (the last app created wins)."""
+    global _flask_app
+    _flask_app = flask
+    schedule = dict(BEAT_SCHEDULE)
+    for module_name in area_modules:
+        module = importlib.import_module(module_name)
+        schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
+    celery.conf.update(
+        task_always_eager=settings.tasks_eager,
+        task_eager_propagates=settings.tasks_eager,
+        task_ignore_result=True,
+        task_acks_late=True,  # tasks are idempotent: a killed worker's task runs again
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2},
+        broker_connection_retry_on_startup=True,
+        beat_schedule=schedule,
+        beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
+        timezone="UTC",
+        **_broker_settings(settings),
+    )
+    celery.set_default()
+    flask.extensions["celery"] = celery
+    return celery
+
+
+def _lazy_defaults() -> dict[str, Any]:
+    flask_app()  # create_app() calls init_celery(), which fills celery.conf
+    return {}
+
+
+celery.add_defaults(_lazy_defaults)
+
+
+@celery.task(name="dealerhub.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    from dealerhub.idempotency import purge_expired
+
+    flask = flask_app()
+    with flask.extensions["db"].transaction() as session:
+        return purge_expired(session, flask.extensions["settings"].idempotency_ttl_hours)
+
+
+def register(fn: Callable[..., Any]) -> Any:
+    """Shorthand used by area task modules: ``@register`` == ``@celery.task(name=<module.fn>)``."""
+    return celery.task(name=f"{fn.__module__}.{fn.__name__}")(fn)

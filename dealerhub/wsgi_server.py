@@ -1,0 +1,36 @@
+"""gunicorn, started from ``dealerhub serve`` (it handles SIGTERM/SIGINT gracefully)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from dealerhub.wsgi import app
+
+        return app
+
+
+def run_gunicorn(bind: str, *, workers: int, threads: int) -> None:
+    _Gunicorn(
+        {
+            "bind": bind,
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "timeout": 120,
+            "graceful_timeout": 30,
+            "accesslog": None,  # the app logs every request itself, as JSON with its request id
+        }
+    ).run()

@@ -1,0 +1,163 @@
+"""Shared fixtures.
+
+The suite runs on SQLite by default. With ``DEALERHUB_TEST_DATABASE_URL`` set to a PostgreSQL
+URL, the session creates a throwaway database on that server, migrates it and drops it at the
+end, so concurrent runs never share state. ``DEALERHUB_TEST_BROKER_URL`` (e.g. Redis) is used
+by the tests that run a real worker; others run tasks eagerly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from dealerhub import migrate
+from dealerhub.app import create_app
+from dealerhub.config import Environment, Secret, Settings
+
+PG_URL = os.environ.get("DEALERHUB_TEST_DATABASE_URL", "")
+BROKER_URL = os.environ.get("DEALERHUB_TEST_BROKER_URL", "")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    url = make_url(PG_URL)
+    name = f"dealerhub_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def base_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir = tmp_path_factory.mktemp("data")
+    settings = Settings(
+        env=Environment.TEST,
+        data_dir=data_dir,
+        database_url=database_url,
+        broker_url=f"filesystem://{data_dir / 'broker'}",
+        secret_key=Secret(secrets.token_urlsafe(32)),
+        encryption_keys=(Secret(Fernet.generate_key().decode()),),
+        certs_dir=data_dir / "certs",
+        log_json=True,
+        tasks_eager=True,
+    )
+    migrate.upgrade(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def app(base_settings: Settings) -> Any:
+    return create_app(base_settings)
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app: Any) -> Any:
+    return app.extensions["db"]
+
+
+@dataclass
+class DealerKeys:
+    id: str
+    secret_key: str
+    publishable_key: str
+    live_secret_key: str
+    live_publishable_key: str
+
+
+def make_dealer(app: Any, name: str = "Test Motors") -> DealerKeys:
+    from dealerhub.dealers.service import create_dealer
+
+    with app.extensions["db"].transaction() as session:
+        dealer, test, live = create_dealer(session=session, name=name)
+        return DealerKeys(
+            dealer.id, test.secret_key, test.publishable_key, live.secret_key, live.publishable_key
+        )
+
+
+@pytest.fixture
+def dealer(app: Any) -> DealerKeys:
+    """A fresh dealer per test: every object is tenant-scoped, so tests never see each other."""
+    return make_dealer(app)
+
+
+class Api:
+    """A test client bound to one key."""
+
+    def __init__(self, client: Any, key: str) -> None:
+        self.client = client
+        self.key = key
+
+    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}", **(headers or {})}
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.post(
+            path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
+
+    def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.patch(
+            path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.client.delete(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+
+@pytest.fixture
+def api(client: Any, dealer: DealerKeys) -> Api:
+    """Secret test-mode key of a fresh dealer."""
+    return Api(client, dealer.secret_key)
+
+
+@pytest.fixture
+def pk_api(client: Any, dealer: DealerKeys) -> Api:
+    """Publishable test-mode key of the same dealer as ``api``."""
+    return Api(client, dealer.publishable_key)
+
+
+@pytest.fixture
+def live_api(client: Any, dealer: DealerKeys) -> Api:
+    return Api(client, dealer.live_secret_key)
+
+
+def assert_error(response: Any, status: int, type_: str, code: str | None = None) -> dict[str, Any]:
+    """Check the error envelope and return its body."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()["error"]
+    assert body["type"] == type_
+    if code is not None:
+        assert body["code"] == code
+    assert body["request_id"].startswith("req_")
+    return body
+
+
+@pytest.fixture
+def tmp_data(tmp_path: Path) -> Path:
+    return tmp_path
