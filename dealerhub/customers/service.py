@@ -1,0 +1,72 @@
+"""Customer records. The payments API and DMS lead intake both create and match them here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from dealerhub.customers.models import Customer
+from dealerhub.db import new_id
+from dealerhub.errors import NotFound
+from dealerhub.events.service import record_event
+from dealerhub.tenancy import Tenant, get_owned, scoped
+
+
+def to_dict(customer: Customer) -> dict[str, Any]:
+    """The public Customer object (also the event snapshot)."""
+    return {
+        "id": customer.id,
+        "object": "customer",
+        "created": customer.created,
+        "livemode": customer.livemode,
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "description": customer.description,
+        "address": customer.address,
+        "shipping": customer.shipping,
+        "invoice_settings": {"default_payment_method": customer.default_payment_method},
+        "metadata": dict(customer.metadata_),
+    }
+
+
+def create_customer(session: Session, tenant: Tenant, **fields: Any) -> Customer:
+    """Create a customer and record ``customer.created``. ``fields`` are Customer columns
+    (``metadata`` is accepted for ``metadata_``)."""
+    if "metadata" in fields:
+        fields["metadata_"] = fields.pop("metadata") or {}
+    customer = Customer(
+        id=new_id("cus"), dealer_id=tenant.dealer_id, livemode=tenant.livemode, **fields
+    )
+    session.add(customer)
+    session.flush()
+    record_event(session, tenant, "customer.created", to_dict(customer))
+    return customer
+
+
+def get_customer(session: Session, tenant: Tenant, customer_id: str, **kw: Any) -> Customer:
+    """A live (not deleted) customer of this tenant, or 404."""
+    customer = get_owned(session, Customer, customer_id, tenant, name="customer", **kw)
+    if customer.deleted:
+        raise NotFound(f"No such customer: '{customer_id}'")
+    return customer
+
+
+def find_by_contact(
+    session: Session, tenant: Tenant, *, email: str | None = None, phone: str | None = None
+) -> Customer | None:
+    """The newest live customer with this email (preferred) or phone, if any."""
+    for column, value in ((Customer.email, email), (Customer.phone, phone)):
+        if not value:
+            continue
+        stmt = (
+            scoped(Customer, tenant)
+            .where(col(column) == value, col(Customer.deleted).is_(False))
+            .order_by(col(Customer.created).desc(), col(Customer.id).desc())
+        )
+        found: Customer | None = session.scalars(stmt).first()
+        if found is not None:
+            return found
+    return None
