@@ -279,3 +279,7 @@ def _register_area_commands() -> None:
 _register_area_commands()
 
 __all__ = ["main"]
+
+
+if __name__ == "__main__":
+    main()
