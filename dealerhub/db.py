@@ -41,12 +41,17 @@ def now() -> int:
     return int(time.time())
 
 
+def _created() -> int:
+    # Looked up at call time so tests can freeze the clock by patching ``dealerhub.db.now``.
+    return now()
+
+
 class TenantMixin(SQLModel):
     """Columns every dealer-owned object has: dealer, mode and creation time."""
 
     dealer_id: str = Field(index=True, max_length=40)
     livemode: bool = Field(default=False)
-    created: int = Field(default_factory=now, index=True)
+    created: int = Field(default_factory=_created, index=True)
 
 
 def metadata_column() -> Any:
