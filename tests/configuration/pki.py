@@ -119,7 +119,7 @@ def p12(key: object, cert: x509.Certificate, password: str) -> bytes:
 _CA: CA | None = None
 
 
-def test_ca() -> CA:
+def shared_ca() -> CA:
     global _CA
     if _CA is None:
         _CA = CA.create()
@@ -134,7 +134,7 @@ def client_p12(
     cn: str = "dealer-client",
     ca: CA | None = None,
 ) -> bytes:
-    ca = ca or test_ca()
+    ca = ca or shared_ca()
     key, cert = ca.issue(cn, not_before=not_before, not_after=NOW + dt.timedelta(days=days_valid))
     return p12(key, cert, password)
 
@@ -148,7 +148,7 @@ def not_yet_valid_p12(password: str = "s3cret-pass") -> bytes:
 
 
 def mismatched_p12(password: str = "s3cret-pass") -> bytes:
-    _key, cert = test_ca().issue("dealer-client")
+    _key, cert = shared_ca().issue("dealer-client")
     other = ec.generate_private_key(ec.SECP256R1())
     # cryptography refuses to pair a key with a foreign certificate, so the certificate goes in
     # as a bundled one: the file then holds a key and a certificate that do not belong together.
