@@ -58,7 +58,9 @@ class DealerhubTask(Task):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with flask_app().app_context():
-            token = request_id_var.set(f"task_{self.request.id}" if self.request.id else None)
+            # Without hyphens "task_<uuid>" fits the 40-character request_id columns.
+            task_id = (self.request.id or "").replace("-", "")
+            token = request_id_var.set(f"task_{task_id}" if task_id else None)
             try:
                 return self.run(*args, **kwargs)
             except Exception as exc:

@@ -79,7 +79,12 @@ def test_keys_roll_unknown_dealer_fails_cleanly(cli_env):
     assert result.exit_code != 0
 
 
-def test_rotate_encryption_re_encrypts_under_the_new_key(cli_env):
+def test_rotate_encryption_re_encrypts_under_the_new_key(cli_env, tmp_path):
+    # Its own database: rotation touches every row, and other tests' rows may be under
+    # throwaway keys.
+    cli_env = {**cli_env, "DEALERHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'rot.sqlite3'}"}
+    run(cli_env, "db", "upgrade")
+    run(cli_env, "dealers", "create", "--name", "Rotate")
     result = run(cli_env, "keys", "rotate-encryption")
     assert "re-encrypted" in result.output
     new = Fernet.generate_key().decode()
