@@ -57,7 +57,9 @@ class DealerhubTask(Task):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with flask_app().app_context():
-            token = request_id_var.set(f"task_{self.request.id}" if self.request.id else None)
+            # Celery ids are dashed UUIDs; undashed, "task_…" fits the 40-char request_id column.
+            task_id = (self.request.id or "").replace("-", "")
+            token = request_id_var.set(f"task_{task_id}" if task_id else None)
             try:
                 return self.run(*args, **kwargs)
             except Exception as exc:
