@@ -39,12 +39,23 @@ LABEL = "PaymentIntent"
 
 
 def charges_of(session: Session, pi: PaymentIntent) -> list[Charge]:
-    stmt = (
-        select(Charge)
-        .where(col(Charge.payment_intent_id) == pi.id)
-        .order_by(col(Charge.created).desc(), col(Charge.id).desc())
-    )
-    return list(session.scalars(stmt))
+    """The intent's charges, newest first; cached per session because one request renders
+    the intent for several event snapshots (the cache is kept current by ``_new_charge``)."""
+    cache: dict[str, list[Charge]] = session.info.setdefault("pi_charges", {})
+    if pi.id not in cache:
+        stmt = (
+            select(Charge)
+            .where(col(Charge.payment_intent_id) == pi.id)
+            .order_by(col(Charge.created).desc(), col(Charge.id).desc())
+        )
+        cache[pi.id] = list(session.scalars(stmt))
+    return cache[pi.id]
+
+
+def _new_charge(session: Session, pi: PaymentIntent, charge: Charge) -> None:
+    charges = charges_of(session, pi)
+    session.add(charge)
+    charges.insert(0, charge)
 
 
 def to_dict(session: Session, pi: PaymentIntent) -> dict[str, Any]:
@@ -59,7 +70,6 @@ def _snapshot(session: Session, pi: PaymentIntent) -> dict[str, Any]:
 
 
 def _event(session: Session, tenant: Tenant, pi: PaymentIntent, type_: str, **kw: Any) -> None:
-    session.flush()
     record_event(session, tenant, type_, _snapshot(session, pi), **kw)
 
 
@@ -105,6 +115,7 @@ def create_intent(
         pm = methods.resolve(session, tenant, config, data["payment_method"])
         _use_payment_method(pi, pm)
     session.add(pi)
+    session.info.setdefault("pi_charges", {})[pi.id] = []  # a new intent has no charges yet
     _event(session, tenant, pi, "payment_intent.created")
     if data.get("confirm"):
         if pm is None:
@@ -258,7 +269,7 @@ def _confirm_locked(
         currency=pi.currency,
         status="pending",
     )
-    session.add(charge)
+    _new_charge(session, pi, charge)
     pi.latest_charge_id = charge.id
     source = methods.source_of(pm)
     result = processor.authorize(
