@@ -201,6 +201,15 @@ def write_markdown(rows: list[dict], command: str) -> None:
                     f"- {db}, {c} clients: create+confirm runs at "
                     f"{pay[0]['rps'] / flo[0]['rps']:.0%} of the floor's throughput."
                 )
+    for db in sorted({r["db"] for r in rows}):
+        pay = [r for r in rows if r["db"] == db and r["clients"] == 8 and "dealerhub" in r["app"]]
+        flo = [r for r in rows if r["db"] == db and r["clients"] == 8 and "floor" in r["app"]]
+        if pay and flo:
+            met = pay[0]["rps"] >= flo[0]["rps"] / 2 and pay[0]["p99"] < 100
+            lines.append(
+                f"- Target at 8 clients on {db} (>= half the floor, p99 < 100 ms): "
+                f"{'met' if met else 'MISSED'}."
+            )
     section = "\n".join(lines) + "\n"
     start_ = text_.find("## payments")
     if start_ == -1:
