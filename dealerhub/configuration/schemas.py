@@ -131,12 +131,6 @@ class ConfigurationSchema(_Strict):
     dealer_management_system = fields.Nested(DealerManagementSystemSchema, allow_none=True)
 
 
-class DeletedSchema(Schema):
-    id = fields.String()
-    object = fields.String()
-    deleted = fields.Boolean()
-
-
 class CertificateUploadFormSchema(Schema):
     class Meta:
         unknown = RAISE

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, update
 
 from dealerhub.configuration.audit import record_audit
-from dealerhub.connectors.credit.base import Address, Applicant, CreditBureau, CreditRequest
-from dealerhub.connectors.errors import (
+from dealerhub.connectors.base import (
     ConnectorAuthError,
     ConnectorError,
     ConnectorRejected,
     ConnectorUnavailable,
 )
+from dealerhub.connectors.credit.base import Address, Applicant, CreditBureau, CreditRequest
 from dealerhub.credit.errors import ConsentInsufficient, CreditProviderError
 from dealerhub.credit.models import CreditCheck
 from dealerhub.credit.views import snapshot, to_dict

@@ -61,7 +61,7 @@ class CreditReport:
 
 
 class CreditBureau(Protocol):
-    """Pull one consumer report. Raises ``dealerhub.connectors.errors.ConnectorError``."""
+    """Pull one consumer report. Raises ``dealerhub.connectors.base.ConnectorError``."""
 
     name: str
 

@@ -11,9 +11,9 @@ import hashlib
 import json
 from typing import Any
 
+from dealerhub.connectors.base import ConnectorUnavailable
 from dealerhub.connectors.credit.base import CreditReport, CreditRequest
 from dealerhub.connectors.credit.reasons import MODEL_INDICATOR, REASONS, describe
-from dealerhub.connectors.errors import ConnectorUnavailable
 
 _CREDITORS = [
     ("ALLY FINANCIAL", "installment", "AUTO"),

@@ -16,14 +16,14 @@ from typing import Any
 import requests
 
 from dealerhub.configuration.service import ActiveCertificate
-from dealerhub.connectors.credit.base import CreditReport, CreditRequest
-from dealerhub.connectors.credit.tls import mtls_session
-from dealerhub.connectors.credit.transunion_xml import build_request, parse_response
-from dealerhub.connectors.errors import (
+from dealerhub.connectors.base import (
     ConnectorAuthError,
     ConnectorRejected,
     ConnectorUnavailable,
 )
+from dealerhub.connectors.credit.base import CreditReport, CreditRequest
+from dealerhub.connectors.credit.tls import mtls_session
+from dealerhub.connectors.credit.transunion_xml import build_request, parse_response
 from dealerhub.errors import InvalidRequest
 from dealerhub.tenancy import Tenant
 

@@ -10,9 +10,9 @@ from typing import Any
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+from dealerhub.connectors.base import ConnectorRejected, ConnectorResponseError
 from dealerhub.connectors.credit.base import CreditReport, CreditRequest
 from dealerhub.connectors.credit.reasons import MODEL_INDICATOR, describe
-from dealerhub.connectors.errors import ConnectorRejected, ConnectorResponseError
 
 NS_NETACCESS = "http://www.netaccess.transunion.com/namespace"
 NS_TU = "http://www.transunion.com/namespace"
