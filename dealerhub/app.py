@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 # Each area is a package under dealerhub/; its optional ``routes`` module exposes ``blp``,
 # its optional ``tasks`` module Celery tasks and ``BEAT_SCHEDULE``, its optional ``cli``
 # module a ``register(group)`` function. Adding an area is one line here.
-AREAS: tuple[str, ...] = ("system", "dealers", "events", "customers")
+AREAS: tuple[str, ...] = ("system", "dealers", "events", "customers", "dms")
 
 
 def area_modules(kind: str) -> list[str]:
