@@ -5,7 +5,7 @@ import pytest
 from dealerhub.dms import adf
 from dealerhub.dms.errors import AdfInvalid
 from tests.conftest import assert_error
-from tests.dms.conftest import PROVIDER, post_lead
+from tests.dms.conftest import PROVIDER
 
 STANDARD = b"""<?xml version="1.0" encoding="UTF-8"?>
 <?adf version="1.0"?>
@@ -37,7 +37,8 @@ STANDARD = b"""<?xml version="1.0" encoding="UTF-8"?>
       </contact>
       <comments>Call after 5pm</comments>
     </customer>
-    <vendor><vendorname>Test Motors</vendorname><contact><name part="full">Sales</name></contact></vendor>
+    <vendor><vendorname>Test Motors</vendorname>
+      <contact><name part="full">Sales</name></contact></vendor>
     <provider><name part="full">Cars.com</name><service>New car leads</service></provider>
   </prospect>
 </adf>"""
