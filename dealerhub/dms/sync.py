@@ -362,7 +362,7 @@ def due_stmt(kind: str, t: int, dealer_id: str | None = None, livemode: bool | N
 
 
 def sweep(db: Database, *, limit: int = 1000) -> int:
-    """Re-enqueue every due record (run by Celery beat every minute)."""
+    """Re-enqueue every due record (run by Celery beat every minute); returns how many."""
     from dealerhub.dms import tasks
 
     count = 0
@@ -374,9 +374,9 @@ def sweep(db: Database, *, limit: int = 1000) -> int:
             for record_id in session.scalars(due_stmt(kind, t).limit(limit))
         ]
     for kind, record_id in due:
+        count += 1
         try:
             tasks.sync_record.apply_async(args=(kind, record_id))
-            count += 1
-        except Exception:
+        except Exception:  # broker down, or (eager mode) the task's own retry signal
             log.exception("sweep could not enqueue %s %s", kind, record_id)
     return count
