@@ -33,6 +33,17 @@ def _sandbox_customers(db, dealer_id):
         )
 
 
+def only_for(dealer_id, connector):
+    """Sweeps are global: other tests' leftovers must not reach this test's connector."""
+
+    def factory(_session, tenant):
+        if tenant.dealer_id == dealer_id:
+            return connector
+        return SandboxDms(__import__("flask").current_app.extensions["db"], tenant.dealer_id)
+
+    return factory
+
+
 class Flaky:
     """Fails ``failures`` times with a retryable outage, then behaves like the sandbox."""
 
@@ -75,7 +86,7 @@ def _retry_due(db, lead_id, monkeypatch):
 
 def test_retryable_failures_retry_then_succeed(api, db, dealer, monkeypatch):
     flaky = Flaky(db, dealer.id, failures=2)
-    sync.connector_override = lambda _s, _t: flaky
+    sync.connector_override = only_for(dealer.id, flaky)
     lead = post_lead(api).get_json()
     _retry_due(db, lead["id"], monkeypatch)
     _retry_due(db, lead["id"], monkeypatch)
