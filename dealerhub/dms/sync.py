@@ -266,6 +266,11 @@ def run(
         outcome = finish_failure(db, c, exc, max_attempts)
         log.warning("dms sync %s %s: %s (attempt %d)", kind, record_id, outcome.status, c.attempts)
         return outcome
+    except Exception as exc:
+        # Our bug or an unexpected library error: dead-letter it for an operator rather than
+        # resending it forever; only the type is logged (messages may carry contact data).
+        log.error("dms sync %s %s: unexpected %s", kind, record_id, type(exc).__name__)
+        return finish_failure(db, c, exc, max_attempts)
     return finish_success(db, c, result)
 
 

@@ -276,3 +276,22 @@ def test_worker_process_sigkilled_mid_sync(api, db, dealer, base_settings, monke
     row = _lead(db, lead["id"])
     assert row.sync_status == "synced"
     assert _sandbox_customers(db, dealer.id) == 1
+
+
+def test_unexpected_connector_bug_dead_letters_without_leaking(
+    api, db, dealer, monkeypatch, caplog
+):
+    monkeypatch.setattr(sync, "enqueue", lambda *_a: None)
+    lead = post_lead(api).get_json()
+
+    class Buggy:
+        name = "buggy"
+
+        def push_lead(self, payload):
+            raise TypeError(f"boom for {payload.contact.email}")
+
+    outcome = sync.run(db, "lead", lead["id"], connector_factory=lambda _s, _t: Buggy())
+    assert outcome.status == "dead"
+    row = _lead(db, lead["id"])
+    assert row.sync_status == "dead" and row.sync_last_error == "TypeError"
+    assert "jane.doe@example.com" not in caplog.text

@@ -18,6 +18,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from defusedxml import DefusedXmlException
@@ -129,7 +130,7 @@ class DealerTrackDms:
         """POST one operation; return its ``…Result`` element or raise a ConnectorError."""
         prefix = next((p for p in METHODS if operation.startswith(p)), "Customer")
         method, service = METHODS[prefix]
-        if not self.credentials.api_url.lower().startswith("https://"):
+        if not _secure_url(self.credentials.api_url):
             raise ConnectorAuthError(
                 "The DealerTrack api_url must use https://.", vendor=VENDOR, vendor_code="config"
             )
@@ -340,6 +341,14 @@ class DealerTrackDms:
                 "DealerTrack DealAdd returned no DealNumber.", vendor=VENDOR
             )
         return DmsPushResult(customer_key=key, record_key=number, matched=matched)
+
+
+def _secure_url(url: str) -> bool:
+    """HTTPS only; plain HTTP is allowed to loopback alone (local stubs and benchmarks)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def _money(minor: int | None) -> str | None:
