@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+from collections.abc import Callable
+from typing import Any
 
+from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from flask_smorest import Api
 
@@ -20,7 +23,16 @@ log = logging.getLogger(__name__)
 # Each area is a package under dealerhub/; its optional ``routes`` module exposes ``blp``,
 # its optional ``tasks`` module Celery tasks and ``BEAT_SCHEDULE``, its optional ``cli``
 # module a ``register(group)`` function. Adding an area is one line here.
-AREAS: tuple[str, ...] = ("system", "dealers", "events", "customers", "dms")
+AREAS: tuple[str, ...] = (
+    "system",
+    "dealers",
+    "events",
+    "customers",
+    "payments",
+    "configuration",
+    "credit",
+    "dms",
+)
 
 
 def area_modules(kind: str) -> list[str]:
@@ -53,7 +65,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["settings"] = settings
     app.extensions["db"] = Database(settings.database_url)
 
-    api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
+    api = Api(
+        app,
+        spec_kwargs={
+            "info": {"description": API_DESCRIPTION},
+            "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_namer()),
+        },
+    )
     app.extensions["api"] = api
     _add_security_schemes(api)
     for module_name in area_modules("routes"):
@@ -71,6 +89,23 @@ API_DESCRIPTION = (
     "`Authorization: Bearer sk_test_…` (or `X-Api-Key`). Errors use one envelope: "
     '`{"error": {"type", "code", "message", "param", "errors", "request_id"}}`.'
 )
+
+
+def _schema_namer() -> Callable[[Any], str]:
+    """Name OpenAPI components after their schema class; when two areas use one name (both
+    have an ``AddressSchema``), the later one is prefixed with its area (``CreditAddress``)."""
+    owners: dict[str, type] = {}
+
+    def name(schema: Any) -> str:
+        cls = schema if isinstance(schema, type) else type(schema)
+        base = cls.__name__.removesuffix("Schema") or cls.__name__
+        if owners.setdefault(base, cls) is cls:
+            return base
+        parts = cls.__module__.split(".")
+        area = parts[1] if parts[0] == "dealerhub" and len(parts) > 1 else parts[0]
+        return area.title().replace("_", "") + base
+
+    return name
 
 
 def _add_security_schemes(api: Api) -> None:

@@ -40,6 +40,10 @@ class Context:
     def transaction(self) -> Any:
         return self.app.extensions["db"].transaction()
 
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.extensions["db"].dispose()
+
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
 
@@ -49,7 +53,7 @@ pass_ctx = click.make_pass_decorator(Context, ensure=True)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """dealerhub: dealership finance integration hub."""
-    ctx.ensure_object(Context)
+    ctx.call_on_close(ctx.ensure_object(Context).close)
 
 
 # --- database ---------------------------------------------------------------------------

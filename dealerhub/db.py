@@ -8,6 +8,7 @@ SQLite and PostgreSQL run the same code. On SQLite, write transactions start wit
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,12 +42,17 @@ def now() -> int:
     return int(time.time())
 
 
+def _created() -> int:
+    # Looked up at call time so tests can freeze the clock by patching ``dealerhub.db.now``.
+    return now()
+
+
 class TenantMixin(SQLModel):
     """Columns every dealer-owned object has: dealer, mode and creation time."""
 
     dealer_id: str = Field(index=True, max_length=40)
     livemode: bool = Field(default=False)
-    created: int = Field(default_factory=now, index=True)
+    created: int = Field(default_factory=_created, index=True)
 
 
 def metadata_column() -> Any:
@@ -75,10 +81,31 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        # SQLite's busy handler sleeps in growing steps (up to 100 ms) while another writer
+        # holds the lock, which turns contention into long tail latencies. Threads of one
+        # process therefore queue on a fair in-process lock first; only other processes (the
+        # worker) still meet the busy handler.
+        write_lock = threading.Lock()
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            if mode == "IMMEDIATE" and write_lock.acquire(timeout=60):
+                conn.info["dealerhub_write_lock"] = True
+            try:
+                conn.exec_driver_sql(f"BEGIN {mode}")
+            except BaseException:
+                _release(conn)
+                raise
+
+        def _release(conn: Any) -> None:
+            if conn.info.pop("dealerhub_write_lock", False):
+                write_lock.release()
+
+        # Fired just before COMMIT/ROLLBACK: the next writer may meet the busy handler for
+        # the instant the commit takes, never for a whole transaction.
+        event.listen(engine, "commit", _release)
+        event.listen(engine, "rollback", _release)
 
         return engine
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)

@@ -81,6 +81,7 @@ def claim(db: Database, tenant: Tenant, key: str, fp: str) -> str | Replay:
                     livemode=tenant.livemode,
                     key=key,
                     fingerprint=fp,
+                    created=now(),
                     locked_at=now(),
                 )
             )

@@ -90,7 +90,7 @@ def _authenticate() -> None:
         key = authenticate(session=session, raw_key=raw)
         if key is None:
             raise AuthenticationFailed("Invalid API key provided: " + raw[:8] + "…" + raw[-4:])
-        kind, tenant = key.kind, Tenant(key.dealer_id, key.livemode)
+        kind, tenant, key_id = key.kind, Tenant(key.dealer_id, key.livemode), key.id
     if kind is KeyKind.PUBLISHABLE and not _view_flag("dealerhub_publishable"):
         raise PermissionDenied(
             "This endpoint needs a secret key; publishable keys may only retrieve or confirm "
@@ -98,6 +98,7 @@ def _authenticate() -> None:
         )
     g.tenant = tenant
     g.key_kind = kind.value
+    g.key_id = key_id  # audit entries name the key that acted
     dealer_id_var.set(tenant.dealer_id)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import Session
 
 from dealerhub.errors import InvalidRequest
+from dealerhub.search import FieldSpec, SearchQueryError, decode_page, encode_page, parse, to_sql
 
 
 class ListArgsSchema(Schema):
@@ -91,3 +92,50 @@ def paginate(
     if backwards:
         rows.reverse()
     return {"object": "list", "data": [render(r) for r in rows], "has_more": has_more, "url": url}
+
+
+def search(
+    session: Session,
+    stmt: Select[Any],
+    model: Any,
+    args: Mapping[str, Any],
+    *,
+    searchable: Mapping[str, FieldSpec],
+    url: str,
+    render: Callable[[Any], Any] = lambda obj: obj,
+) -> dict[str, Any]:
+    """Run a Stripe search query (``args["query"]``, ``limit``, ``page``) over ``stmt``.
+
+    Results are read straight from the tables, so they are consistent immediately after a
+    write (Stripe's search lags up to a minute).
+    """
+    limit = int(args.get("limit", 10))
+    try:
+        query = parse(args.get("query", ""))
+        condition = to_sql(query, searchable, getattr(model, "metadata_", None))
+        offset = decode_page(args["page"]) if args.get("page") else 0
+    except SearchQueryError as exc:
+        param = "page" if "page token" in exc.message else "query"
+        raise InvalidRequest(exc.message, param=param, code="search_query_invalid") from exc
+    rows = list(
+        session.scalars(
+            stmt.where(condition)
+            .order_by(model.created.desc(), model.id.desc())
+            .offset(offset)
+            .limit(limit + 1)
+        )
+    )
+    has_more = len(rows) > limit
+    return {
+        "object": "search_result",
+        "data": [render(r) for r in rows[:limit]],
+        "has_more": has_more,
+        "next_page": encode_page(offset + limit) if has_more else None,
+        "url": url,
+    }
+
+
+class SearchArgsSchema(Schema):
+    query = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+    page = fields.String(validate=validate.Length(min=1, max=100))

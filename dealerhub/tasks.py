@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import kombu.pools
 from celery import Celery, Task
 from celery.schedules import crontab
 from sqlalchemy.orm import Session
@@ -57,7 +58,9 @@ class DealerhubTask(Task):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with flask_app().app_context():
-            token = request_id_var.set(f"task_{self.request.id}" if self.request.id else None)
+            # Without hyphens "task_<uuid>" fits the 40-character request_id columns.
+            task_id = (self.request.id or "").replace("-", "")
+            token = request_id_var.set(f"task_{task_id}" if task_id else None)
             try:
                 return self.run(*args, **kwargs)
             except Exception as exc:
@@ -127,6 +130,15 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 }
 
 
+def _drop_connections() -> None:
+    """Forget broker pools and routing built for an earlier configuration (tests build
+    several apps in one process; a worker process configures once)."""
+    celery.__dict__.pop("amqp", None)  # cached_property: queues and producer pool
+    if celery._pool is not None:
+        celery._pool = None
+        kombu.pools.reset()  # producer pools are cached globally, keyed by connection
+
+
 def init_celery(flask: Flask, settings: Settings, area_modules: list[str]) -> Celery:
     """Configure the Celery app for this Flask app (the last app created wins)."""
     global _flask_app
@@ -135,7 +147,9 @@ def init_celery(flask: Flask, settings: Settings, area_modules: list[str]) -> Ce
     for module_name in area_modules:
         module = importlib.import_module(module_name)
         schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
+    _drop_connections()
     celery.conf.update(
+        task_default_queue=settings.option("TASK_QUEUE", "celery"),
         task_always_eager=settings.tasks_eager,
         task_eager_propagates=settings.tasks_eager,
         task_ignore_result=True,

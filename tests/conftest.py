@@ -64,8 +64,10 @@ def base_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture(scope="session")
-def app(base_settings: Settings) -> Any:
-    return create_app(base_settings)
+def app(base_settings: Settings) -> Iterator[Any]:
+    app = create_app(base_settings)
+    yield app
+    app.extensions["db"].dispose()
 
 
 @pytest.fixture
@@ -161,3 +163,33 @@ def assert_error(response: Any, status: int, type_: str, code: str | None = None
 @pytest.fixture
 def tmp_data(tmp_path: Path) -> Path:
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def toy_app(base_settings: Settings) -> Iterator[Any]:
+    """An app with the test-only ``toy`` area (see tests/toy.py) on its own tables."""
+    from dealerhub.db import make_engine
+    from tests import toy
+
+    fresh = create_app(base_settings)
+    engine = make_engine(base_settings.database_url)
+    toy.Widget.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
+    engine.dispose()
+    fresh.extensions["api"].register_blueprint(toy.blp)
+    yield fresh
+    fresh.extensions["db"].dispose()
+
+
+@pytest.fixture
+def toy_client(toy_app: Any) -> Any:
+    return toy_app.test_client()
+
+
+@pytest.fixture
+def toy_dealer(toy_app: Any) -> DealerKeys:
+    return make_dealer(toy_app)
+
+
+@pytest.fixture
+def toy_api(toy_client: Any, toy_dealer: DealerKeys) -> Api:
+    return Api(toy_client, toy_dealer.secret_key)

@@ -98,6 +98,7 @@ def test_unexpected_exception_is_500_without_internals(base_settings, caplog):
 
     fresh.add_url_rule("/boom", view_func=boom)
     response = fresh.test_client().get("/boom")
+    fresh.extensions["db"].dispose()
     body = assert_error(response, 500, "api_error", "internal_error")
     raw = json.dumps(body)
     assert "RuntimeError" not in raw and "internal detail" not in raw and "Traceback" not in raw

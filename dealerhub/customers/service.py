@@ -70,3 +70,50 @@ def find_by_contact(
         if found is not None:
             return found
     return None
+
+
+def update_customer(
+    session: Session, tenant: Tenant, customer_id: str, fields: dict[str, Any]
+) -> Customer:
+    """Apply a partial update (metadata is merged) and record ``customer.updated``."""
+    customer = get_customer(session, tenant, customer_id, for_update=True)
+    before = to_dict(customer)
+    for name in ("name", "email", "phone", "description", "address", "shipping"):
+        if name in fields:
+            setattr(customer, name, fields[name])
+    if "default_payment_method" in fields:
+        customer.default_payment_method = fields["default_payment_method"]
+    if "metadata" in fields:
+        merged = dict(customer.metadata_)
+        for key, value in (fields["metadata"] or {}).items():
+            if value == "":
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        customer.metadata_ = merged
+    session.flush()
+    after = to_dict(customer)
+    previous = {k: v for k, v in before.items() if after.get(k) != v}
+    if previous:
+        record_event(session, tenant, "customer.updated", after, previous_attributes=previous)
+    return customer
+
+
+def delete_customer(session: Session, tenant: Tenant, customer_id: str) -> dict[str, Any]:
+    """Soft-delete (the row stays for the paper trail) and detach its payment methods."""
+    from dealerhub.payments.methods import detach_all  # payments builds on customers
+
+    customer = get_customer(session, tenant, customer_id, for_update=True)
+    detach_all(session, tenant, customer.id)
+    customer.deleted = True
+    customer.default_payment_method = None
+    session.flush()
+    record_event(session, tenant, "customer.deleted", to_dict(customer))
+    return {"id": customer.id, "object": "customer", "deleted": True}
+
+
+def list_stmt(tenant: Tenant, email: str | None = None) -> Any:
+    stmt = scoped(Customer, tenant).where(col(Customer.deleted).is_(False))
+    if email:
+        stmt = stmt.where(col(Customer.email) == email)
+    return stmt

@@ -26,6 +26,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from dealerhub.connectors.base import ConnectorError
 from dealerhub.connectors.dms.base import (
     DmsConnector,
     DmsContact,
@@ -33,7 +34,6 @@ from dealerhub.connectors.dms.base import (
     DmsLeadPush,
     DmsPushResult,
 )
-from dealerhub.connectors.errors import ConnectorError
 from dealerhub.db import Database, now
 from dealerhub.dms.masking import mask_deal, mask_lead
 from dealerhub.dms.models import Deal, Lead

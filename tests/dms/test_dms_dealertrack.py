@@ -10,16 +10,16 @@ import requests
 import responses
 from defusedxml.ElementTree import fromstring
 
+from dealerhub.connectors.base import (
+    ConnectorAuthError,
+    ConnectorRejected,
+    ConnectorUnavailable,
+)
 from dealerhub.connectors.dms.base import DmsContact, DmsDealPush, DmsLeadPush
 from dealerhub.connectors.dms.dealertrack import (
     PASSWORD_TEXT,
     DealerTrackCredentials,
     DealerTrackDms,
-)
-from dealerhub.connectors.errors import (
-    ConnectorAuthError,
-    ConnectorRejected,
-    ConnectorUnavailable,
 )
 from dealerhub.dms import sync
 from dealerhub.dms.credentials import dealertrack_credentials

@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from dealerhub.connectors.base import ConnectorUnavailable
 from dealerhub.connectors.dms.base import DmsPushResult
 from dealerhub.connectors.dms.sandbox import SandboxDms
 from dealerhub.connectors.dms.sandbox_models import SandboxDmsCustomer
-from dealerhub.connectors.errors import ConnectorUnavailable
 from dealerhub.dms import sync
 from dealerhub.dms.models import Lead
 from dealerhub.events.models import Event

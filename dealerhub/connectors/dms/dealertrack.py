@@ -25,14 +25,14 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from dealerhub import __version__
-from dealerhub.connectors.dms.base import DmsContact, DmsDealPush, DmsLeadPush, DmsPushResult
-from dealerhub.connectors.errors import (
+from dealerhub.connectors.base import (
     ConnectorAuthError,
     ConnectorError,
     ConnectorRejected,
     ConnectorResponseError,
     ConnectorUnavailable,
 )
+from dealerhub.connectors.dms.base import DmsContact, DmsDealPush, DmsLeadPush, DmsPushResult
 
 VENDOR = "dealertrack"
 NS = "opentrack.dealertrack.com"

@@ -14,9 +14,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import col
 
+from dealerhub.connectors.base import ConnectorAuthError, ConnectorRejected, ConnectorUnavailable
 from dealerhub.connectors.dms.base import DmsContact, DmsDealPush, DmsLeadPush, DmsPushResult
 from dealerhub.connectors.dms.sandbox_models import SandboxDmsCustomer, SandboxDmsDeal
-from dealerhub.connectors.errors import ConnectorAuthError, ConnectorRejected, ConnectorUnavailable
 from dealerhub.db import Database, new_id
 
 VENDOR = "sandbox_dms"

@@ -1,0 +1,250 @@
+"""Throughput and p50/p99 latency of create+confirm (automatic capture, ``pm_card_visa``)
+against a running ``dealerhub serve`` on 127.0.0.1, at 1, 8 and 32 concurrent clients, on
+SQLite and PostgreSQL, beside the floor app (bench/floor_app.py) served the same way.
+
+    python bench/payments.py [--seconds 8] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+
+Writes the table into docs/benchmarks.md under ``## payments``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+LEVELS = (1, 8, 32)
+WORKERS, THREADS = 2, 4  # dealerhub serve's defaults
+
+
+def wait_up(url: str, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def run_load(url: str, key: str, body: dict, clients: int, seconds: float) -> dict:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def client() -> None:
+        nonlocal errors
+        s = requests.Session()
+        s.headers["Authorization"] = f"Bearer {key}"
+        mine, bad = [], 0
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            r = s.post(url, json=body, timeout=30)
+            mine.append(time.perf_counter() - t0)
+            if r.status_code != 200:
+                bad += 1
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": q[49] * 1000,
+        "p99": q[98] * 1000,
+        "n": len(latencies),
+        "errors": errors,
+    }
+
+
+def start(argv: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def bench_db(label: str, db_url: str, seconds: float, port: int) -> list[dict]:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"bench-{label}-"))
+    env = {
+        **os.environ,
+        "DEALERHUB_DATA_DIR": str(data_dir),
+        "DEALERHUB_DATABASE_URL": db_url,
+        "PYTHONPATH": str(ROOT),
+        "DEALERHUB_LOG_LEVEL": "WARNING",
+    }
+    cli = [PY, "-m", "dealerhub.cli"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    out = subprocess.run(
+        [*cli, "dealers", "create", "--name", "Bench", "--json"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    key = json.loads(out.strip().splitlines()[-1])["secret_key"]
+    rows = []
+    servers = {
+        "dealerhub create+confirm": (
+            [
+                *cli,
+                "serve",
+                "--no-worker",
+                "--port",
+                str(port),
+                "--workers",
+                str(WORKERS),
+                "--threads",
+                str(THREADS),
+            ],
+            f"http://127.0.0.1:{port}/payment/payment-intents",
+            {"amount": 2000, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True},
+        ),
+        "floor (key check + 1 insert)": (
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "-k",
+                "gthread",
+                "-w",
+                str(WORKERS),
+                "--threads",
+                str(THREADS),
+                "-b",
+                f"127.0.0.1:{port + 1}",
+                "bench.floor_app:app",
+            ],
+            f"http://127.0.0.1:{port + 1}/floor",
+            {"amount": 2000},
+        ),
+    }
+    for name, (argv, url, body) in servers.items():
+        proc = start(argv, env)
+        try:
+            wait_up(url.rsplit("/", 1)[0] + "/healthz" if "floor" not in url else url)
+            run_load(url, key, body, 4, 2)  # warm-up
+            for clients in LEVELS:
+                res = run_load(url, key, body, clients, seconds)
+                rows.append({"db": label, "app": name, "clients": clients, **res})
+                print(json.dumps(rows[-1]), flush=True)
+        finally:
+            stop(proc)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return rows
+
+
+def write_markdown(rows: list[dict], command: str) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    text_ = path.read_text() if path.exists() else "# Benchmarks\n"
+    lines = [
+        "## payments",
+        "",
+        f"Machine: {os.cpu_count()} cores ({platform.machine()}, {platform.system()}), "
+        f"Python {platform.python_version()}. Date: {dt.date.today().isoformat()}.",
+        f"Command: `{command}`. Servers: gunicorn gthread, {WORKERS} workers x {THREADS} "
+        "threads, on 127.0.0.1; the load generator runs on the same machine.",
+        "",
+        "| database | app | clients | req/s | p50 ms | p99 ms | requests | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['db']} | {r['app']} | {r['clients']} | {r['rps']:.0f} | {r['p50']:.1f} | "
+            f"{r['p99']:.1f} | {r['n']} | {r['errors']} |"
+        )
+    lines.append("")
+    for db in sorted({r["db"] for r in rows}):
+        for c in LEVELS:
+            pay = [
+                r for r in rows if r["db"] == db and r["clients"] == c and "dealerhub" in r["app"]
+            ]
+            flo = [r for r in rows if r["db"] == db and r["clients"] == c and "floor" in r["app"]]
+            if pay and flo:
+                lines.append(
+                    f"- {db}, {c} clients: create+confirm runs at "
+                    f"{pay[0]['rps'] / flo[0]['rps']:.0%} of the floor's throughput."
+                )
+    for db in sorted({r["db"] for r in rows}):
+        pay = [r for r in rows if r["db"] == db and r["clients"] == 8 and "dealerhub" in r["app"]]
+        flo = [r for r in rows if r["db"] == db and r["clients"] == 8 and "floor" in r["app"]]
+        if pay and flo:
+            met = pay[0]["rps"] >= flo[0]["rps"] / 2 and pay[0]["p99"] < 100
+            lines.append(
+                f"- Target at 8 clients on {db} (>= half the floor, p99 < 100 ms): "
+                f"{'met' if met else 'MISSED'}."
+            )
+    section = "\n".join(lines) + "\n"
+    start_ = text_.find("## payments")
+    if start_ == -1:
+        text_ = text_.rstrip("\n") + "\n\n" + section
+    else:
+        end = text_.find("\n## ", start_ + 3)
+        text_ = text_[:start_] + section + ("" if end == -1 else text_[end + 1 :])
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text_)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--port", type=int, default=18700)
+    args = parser.parse_args()
+    rows = []
+    sqlite_dir = Path(tempfile.mkdtemp(prefix="bench-sqlite-db-"))
+    rows += bench_db("SQLite", f"sqlite:///{sqlite_dir / 'bench.sqlite3'}", args.seconds, args.port)
+    if not args.no_pg:
+        admin_url = make_url(args.pg)
+        name = f"bench_payments_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = admin_url.set(database=name).render_as_string(hide_password=False)
+            rows += bench_db("PostgreSQL", url, args.seconds, args.port + 10)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    write_markdown(rows, "python bench/payments.py " + " ".join(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()

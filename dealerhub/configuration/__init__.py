@@ -1,0 +1,1 @@
+"""Dealer configuration: integration credentials, TransUnion client certificates, audit trail."""

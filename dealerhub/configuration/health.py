@@ -1,0 +1,99 @@
+"""Credential status per integration, and the daily certificate-expiry notices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
+
+from dealerhub.configuration.models import Certificate
+from dealerhub.configuration.service import (
+    _active_cert,
+    certificate_info,
+    days_until_expiry,
+    resolved_config,
+)
+from dealerhub.configuration.tree import get_path
+from dealerhub.db import now
+from dealerhub.events.service import record_event
+from dealerhub.tenancy import Tenant
+
+INTEGRATIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "transunion",
+        "credit_application.transunion",
+        (
+            "system_id",
+            "system_password",
+            "subscriber_code",
+            "subscriber_prefix",
+            "subscriber_password",
+            "industry_code",
+            "certificate_file",
+            "certificate_password",
+        ),
+    ),
+    (
+        "dealer_track",
+        "dealer_management_system.dealer_track.dms",
+        ("api_url", "username", "password", "enterprise_code", "company_number"),
+    ),
+    ("fraud_identification", "fraud_identification", ("provider", "api_url", "api_key")),
+)
+EXPIRY_NOTICE_DAYS = (30, 14, 7, 1)
+
+
+def configuration_health(session: Session, tenant: Tenant) -> dict[str, Any]:
+    tree = resolved_config(session, tenant)
+    cert = _active_cert(session, tenant)
+    items = []
+    for name, path, required in INTEGRATIONS:
+        node = get_path(tree, path) or {}
+        missing = [f for f in required if not node.get(f)]
+        status = "not_configured" if not node else "incomplete" if missing else "configured"
+        item: dict[str, Any] = {
+            "name": name,
+            "path": path,
+            "status": status,
+            "missing_fields": missing,
+            "certificate": None,
+        }
+        if name == "transunion" and cert is not None:
+            item["certificate"] = certificate_info(cert)
+            days = days_until_expiry(cert.not_after)
+            if cert.not_after < now():
+                item["status"] = "expired"
+            elif days <= EXPIRY_NOTICE_DAYS[0] and status == "configured":
+                item["status"] = "expiring"
+        items.append(item)
+    return {"object": "configuration_health", "livemode": tenant.livemode, "integrations": items}
+
+
+def notify_certificate_expiry(session: Session) -> int:
+    """Record ``certificate.expiring`` at 30/14/7/1 days left and ``certificate.expired`` once
+    after; the thresholds already announced are stored, so re-running is harmless."""
+    at = now()
+    count = 0
+    rows = session.scalars(select(Certificate).where(col(Certificate.active)).with_for_update())
+    for cert in rows:
+        tenant = Tenant(cert.dealer_id, cert.livemode)
+        info = certificate_info(cert)
+        if cert.not_after < at:
+            if not cert.expired_notified:
+                record_event(session, tenant, "certificate.expired", _snapshot(info))
+                cert.expired_notified = True
+                count += 1
+        else:
+            days = days_until_expiry(cert.not_after, at)
+            due = [d for d in EXPIRY_NOTICE_DAYS if days <= d]
+            if due and (cert.notified_days is None or min(due) < cert.notified_days):
+                record_event(session, tenant, "certificate.expiring", _snapshot(info))
+                cert.notified_days = min(due)
+                count += 1
+        session.add(cert)
+    return count
+
+
+def _snapshot(info: dict[str, Any]) -> dict[str, Any]:
+    return {"object": "certificate", "provider": "transunion", **info}

@@ -1,0 +1,336 @@
+"""Dealer configuration: one encrypted tree per dealer and mode, masked on the way out.
+
+Every change deep-merges into the stored tree, records ``configuration.updated`` with the
+changed paths (never values) and writes an audit entry, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlmodel import col, func, select
+
+from dealerhub.configuration.audit import record_audit
+from dealerhub.configuration.certificates import CertInfo, CertStore, decode_base64, inspect_p12
+from dealerhub.configuration.models import Certificate, Configuration
+from dealerhub.configuration.schemas import SECRET_PATHS
+from dealerhub.configuration.tree import changed_paths, deep_merge, get_path, has_path, set_path
+from dealerhub.crypto import MASK
+from dealerhub.db import after_commit, new_id, now
+from dealerhub.errors import Conflict, InvalidRequest, NotFound
+from dealerhub.events.service import record_event
+from dealerhub.tenancy import Tenant, scoped
+
+TU = "credit_application.transunion"
+CERT_FILE = f"{TU}.certificate_file"
+CERT_PASSWORD = f"{TU}.certificate_password"
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class ActiveCertificate:
+    """What a connector needs to present the dealer's client certificate."""
+
+    id: str
+    fingerprint_sha256: str
+    not_before: int
+    not_after: int
+    p12: bytes
+    password: str
+
+
+# --- reads ------------------------------------------------------------------------------
+
+
+def _row(session: Session, tenant: Tenant, *, for_update: bool = False) -> Configuration | None:
+    stmt = scoped(Configuration, tenant)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row: Configuration | None = session.scalars(stmt).first()
+    return row
+
+
+def _tree(row: Configuration | None) -> dict[str, Any]:
+    return json.loads(row.tree) if row is not None else {}
+
+
+def _active_cert(session: Session, tenant: Tenant) -> Certificate | None:
+    stmt = scoped(Certificate, tenant).where(col(Certificate.active).is_(True))
+    cert: Certificate | None = session.scalars(
+        stmt.order_by(col(Certificate.created).desc())
+    ).first()
+    return cert
+
+
+def _iso(ts: int) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def days_until_expiry(not_after: int, at: int | None = None) -> int:
+    return (not_after - (now() if at is None else at)) // DAY
+
+
+def certificate_info(cert: Certificate) -> dict[str, Any]:
+    return {
+        "id": cert.id,
+        "name": cert.name,
+        "subject": cert.subject,
+        "issuer": cert.issuer,
+        "serial_number": cert.serial_number,
+        "fingerprint_sha256": cert.fingerprint_sha256,
+        "not_before": _iso(cert.not_before),
+        "not_after": _iso(cert.not_after),
+        "days_until_expiry": days_until_expiry(cert.not_after),
+    }
+
+
+def _view(session: Session, tenant: Tenant, row: Configuration) -> dict[str, Any]:
+    tree = _tree(row)
+    for path in SECRET_PATHS:
+        if has_path(tree, path) and path != CERT_FILE:
+            set_path(tree, path, MASK)
+    cert = _active_cert(session, tenant)
+    if cert is not None and has_path(tree, TU):
+        set_path(tree, f"{TU}.certificate", certificate_info(cert))
+    return {
+        "id": row.id,
+        "object": "configuration",
+        "livemode": row.livemode,
+        "created": row.created,
+        "updated": row.updated,
+        **tree,
+    }
+
+
+def get_configuration(session: Session, tenant: Tenant) -> dict[str, Any]:
+    row = _row(session, tenant)
+    if row is None:
+        raise NotFound("This dealer has no configuration yet; create it with POST /configuration.")
+    return _view(session, tenant, row)
+
+
+def resolved_config(session: Session, tenant: Tenant) -> dict[str, Any]:
+    """The decrypted tree with plaintext secrets, ``{}`` when none. Server-side use by
+    connectors only: never return it from an endpoint or put it in a log or event."""
+    return _tree(_row(session, tenant))
+
+
+def active_certificate(session: Session, tenant: Tenant, store: CertStore) -> ActiveCertificate:
+    """The dealer's current client certificate, decrypted in memory."""
+    cert = _active_cert(session, tenant)
+    if cert is None:
+        raise InvalidRequest(
+            "No TransUnion client certificate is configured for this dealer.",
+            param=CERT_FILE,
+            code="certificate_missing",
+        )
+    return ActiveCertificate(
+        cert.id,
+        cert.fingerprint_sha256,
+        cert.not_before,
+        cert.not_after,
+        store.read(cert.path),
+        cert.password,
+    )
+
+
+# --- writes -----------------------------------------------------------------------------
+
+
+def create_configuration(
+    session: Session, tenant: Tenant, payload: dict[str, Any], *, actor: str, store: CertStore
+) -> dict[str, Any]:
+    if _row(session, tenant, for_update=True) is not None:
+        raise Conflict(
+            "A configuration already exists for this dealer; update it with PATCH /configuration.",
+            code="configuration_exists",
+        )
+    row = Configuration(
+        id=new_id("conf"), dealer_id=tenant.dealer_id, livemode=tenant.livemode, tree="{}"
+    )
+    return _write(session, tenant, row, payload, actor=actor, store=store, action="created")
+
+
+def update_configuration(
+    session: Session, tenant: Tenant, payload: dict[str, Any], *, actor: str, store: CertStore
+) -> dict[str, Any]:
+    row = _row(session, tenant, for_update=True)
+    if row is None:
+        raise NotFound("This dealer has no configuration yet; create it with POST /configuration.")
+    return _write(session, tenant, row, payload, actor=actor, store=store, action="updated")
+
+
+def upload_certificate(
+    session: Session, tenant: Tenant, p12: bytes, password: str, *, actor: str, store: CertStore
+) -> dict[str, Any]:
+    """The multipart/CLI path: same checks and effects as sending base64 in a PATCH."""
+    import base64
+
+    payload = {
+        "credit_application": {
+            "transunion": {
+                "certificate_file": base64.b64encode(p12).decode(),
+                "certificate_password": password,
+            }
+        }
+    }
+    row = _row(session, tenant, for_update=True)
+    if row is None:
+        row = Configuration(
+            id=new_id("conf"), dealer_id=tenant.dealer_id, livemode=tenant.livemode, tree="{}"
+        )
+        return _write(session, tenant, row, payload, actor=actor, store=store, action="created")
+    return _write(session, tenant, row, payload, actor=actor, store=store, action="updated")
+
+
+def delete_configuration(
+    session: Session, tenant: Tenant, *, actor: str, store: CertStore
+) -> dict[str, Any]:
+    row = _row(session, tenant, for_update=True)
+    if row is None:
+        raise NotFound("This dealer has no configuration.")
+    paths = changed_paths(_tree(row), {})
+    for cert in session.scalars(scoped(Certificate, tenant).where(col(Certificate.active))):
+        _retire(session, cert, store)
+    session.delete(row)
+    _announce(session, tenant, row.id, "deleted", paths, actor)
+    return {"id": row.id, "object": "configuration", "deleted": True}
+
+
+def _write(
+    session: Session,
+    tenant: Tenant,
+    row: Configuration,
+    payload: dict[str, Any],
+    *,
+    actor: str,
+    store: CertStore,
+    action: str,
+) -> dict[str, Any]:
+    old = _tree(row)
+    patch = _resolve_masks(old, payload)
+    _apply_certificate(session, tenant, old, patch, store)
+    new = deep_merge(old, patch)
+    paths = changed_paths(old, new)
+    if action == "updated" and not paths:
+        return _view(session, tenant, row)
+    row.tree = json.dumps(new, sort_keys=True)
+    row.updated = now()
+    session.add(row)
+    session.flush()
+    _announce(session, tenant, row.id, action, paths, actor)
+    return _view(session, tenant, row)
+
+
+def _announce(
+    session: Session, tenant: Tenant, conf_id: str, action: str, paths: list[str], actor: str
+) -> None:
+    snapshot = {
+        "id": conf_id,
+        "object": "configuration",
+        "livemode": tenant.livemode,
+        "action": action,
+        "changed_paths": paths,
+    }
+    record_event(session, tenant, "configuration.updated", snapshot)
+    record_audit(
+        session,
+        tenant,
+        actor=actor,
+        action=f"configuration.{action}",
+        object_id=conf_id,
+        details={"changed_paths": paths},
+    )
+
+
+def _resolve_masks(old: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """A secret sent back as "********" keeps the stored value."""
+    patch = json.loads(json.dumps(payload))
+    for path in SECRET_PATHS:
+        if get_path(patch, path) != MASK:
+            continue
+        stored = get_path(old, path)
+        if stored is None:
+            raise InvalidRequest(
+                f"{path} has no stored value to keep; send the real value.", param=path
+            )
+        set_path(patch, path, stored)
+    return patch
+
+
+def _apply_certificate(
+    session: Session, tenant: Tenant, old: dict[str, Any], patch: dict[str, Any], store: CertStore
+) -> None:
+    """Validate and store a new certificate named in ``patch`` (rewriting the path to its
+    ``certificate_<n>`` name), or re-check the active one against a new password."""
+    active = _active_cert(session, tenant)
+    password_sent = has_path(patch, CERT_PASSWORD)
+    password = get_path(patch, CERT_PASSWORD) if password_sent else get_path(old, CERT_PASSWORD)
+    at = now()
+    if has_path(patch, CERT_FILE):
+        value = get_path(patch, CERT_FILE)
+        if value is None:
+            if active is not None:
+                _retire(session, active, store)
+            return
+        if active is not None and value == active.name:
+            if password_sent and password != active.password:
+                inspect_p12(store.read(active.path), password or "", at=at)
+                active.password = password or ""
+                session.add(active)
+            return
+        data = decode_base64(value)
+        info = inspect_p12(data, password or "", at=at)
+        cert = _store_new(session, tenant, data, password or "", info, store)
+        if active is not None:
+            _retire(session, active, store)
+        set_path(patch, CERT_FILE, cert.name)
+    elif password_sent and active is not None and password != active.password:
+        inspect_p12(store.read(active.path), password or "", at=at)
+        active.password = password or ""
+        session.add(active)
+
+
+def _store_new(
+    session: Session, tenant: Tenant, data: bytes, password: str, info: CertInfo, store: CertStore
+) -> Certificate:
+    count = session.scalar(
+        select(func.count())
+        .select_from(Certificate)
+        .where(
+            col(Certificate.dealer_id) == tenant.dealer_id,
+            col(Certificate.livemode) == tenant.livemode,
+        )
+    )
+    cert_id = new_id("cert")
+    cert = Certificate(
+        id=cert_id,
+        dealer_id=tenant.dealer_id,
+        livemode=tenant.livemode,
+        name=f"certificate_{(count or 0) + 1}",
+        path=f"{tenant.dealer_id}/{tenant.mode}/{cert_id}.p12.enc",
+        password=password,
+        subject=info.subject,
+        issuer=info.issuer,
+        serial_number=info.serial_number,
+        fingerprint_sha256=info.fingerprint_sha256,
+        not_before=info.not_before,
+        not_after=info.not_after,
+    )
+    # The file is written before the commit; a rollback leaves an encrypted orphan, which is
+    # harmless, whereas the opposite order could leave a row without its file.
+    store.write(cert.path, data)
+    session.add(cert)
+    session.flush()
+    return cert
+
+
+def _retire(session: Session, cert: Certificate, store: CertStore) -> None:
+    cert.active = False
+    session.add(cert)
+    path = cert.path
+    after_commit(session, lambda: store.delete(path))

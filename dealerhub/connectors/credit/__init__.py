@@ -1,0 +1,1 @@
+"""Credit bureau connectors: a sandbox bureau and TransUnion (XML over mutual TLS)."""

@@ -1,0 +1,1 @@
+"""Credit checks: consent-gated bureau pulls with masked views, audit and retention."""

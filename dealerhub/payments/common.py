@@ -1,0 +1,79 @@
+"""What the payment services share: configuration, the processor for a tenant, client
+secrets, metadata merging and card fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dealerhub.connectors.base import PaymentProcessor
+from dealerhub.connectors.processors.sandbox import SandboxProcessor
+from dealerhub.errors import InvalidRequest
+from dealerhub.tenancy import Tenant
+
+_SANDBOX = SandboxProcessor()
+
+
+@dataclass(frozen=True)
+class PaymentsConfig:
+    """Settings the payment services need, built once per app from :class:`Settings`."""
+
+    secret_key: bytes
+    public_url: str = "http://127.0.0.1:8000"
+    ach_settle_seconds: float = 2.0
+    auto_cancel_days: int = 7
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> PaymentsConfig:
+        return cls(
+            secret_key=str(settings.secret_key).encode(),
+            public_url=settings.option("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            ach_settle_seconds=float(settings.option("PAYMENTS_ACH_SETTLE_SECONDS", "2")),
+            auto_cancel_days=int(settings.option("PAYMENTS_AUTO_CANCEL_DAYS", "7")),
+        )
+
+    def fingerprint(self, tenant: Tenant, number: str) -> str:
+        """Same card, same dealer → same fingerprint; nothing reversible is kept.
+
+        The HMAC key is derived per dealer from the app secret, so fingerprints cannot be
+        correlated across dealers or brute-forced without the secret."""
+        dealer_key = hmac.new(
+            self.secret_key, b"card-fingerprint:" + tenant.dealer_id.encode(), hashlib.sha256
+        ).digest()
+        digest = hmac.new(dealer_key, number.encode(), hashlib.sha256).hexdigest()
+        return digest[:16]
+
+
+def processor_for(tenant: Tenant) -> PaymentProcessor:
+    """Test mode always reaches the sandbox; live gateways arrive with the gateway issue."""
+    if not tenant.livemode:
+        return _SANDBOX
+    raise InvalidRequest(
+        "No live payment processor is configured for this dealer yet.",
+        code="processor_not_configured",
+    )
+
+
+def client_secret(object_id: str) -> str:
+    return f"{object_id}_secret_{secrets.token_urlsafe(18).replace('-', 'A').replace('_', 'z')}"
+
+
+def secret_matches(expected: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(expected.encode(), str(given).encode())
+
+
+def merge_metadata(current: Mapping[str, str], update: Mapping[str, str] | None) -> dict[str, str]:
+    """Stripe merges metadata on update; an empty string value removes a key."""
+    merged = dict(current)
+    for key, value in (update or {}).items():
+        if value == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    if len(merged) > 50:
+        raise InvalidRequest("metadata may have at most 50 keys.", param="metadata")
+    return merged

@@ -1,0 +1,484 @@
+"""PaymentIntents: create, update, confirm, 3-D Secure completion, capture, cancel, settle.
+
+Every money-moving operation locks the intent row first (``SELECT … FOR UPDATE``; SQLite
+write transactions are ``BEGIN IMMEDIATE``), re-checks the status table and the amounts,
+and only then calls the processor, so two concurrent requests can never both move money.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
+
+from dealerhub.connectors.base import (
+    AttemptStatus,
+    AuthorizeRequest,
+    PaymentProcessor,
+    ProcessorResult,
+)
+from dealerhub.customers.service import get_customer
+from dealerhub.db import new_id, now
+from dealerhub.errors import CardDeclined, InvalidRequest, NotFound
+from dealerhub.events.service import record_event
+from dealerhub.payments import methods, render
+from dealerhub.payments.accounts import require_payable_account
+from dealerhub.payments.common import (
+    PaymentsConfig,
+    client_secret,
+    merge_metadata,
+    processor_for,
+    secret_matches,
+)
+from dealerhub.payments.models import Charge, PaymentIntent, PaymentMethod
+from dealerhub.payments.states import PI_EVENTS, PI_TRANSITIONS, PIStatus, check, move
+from dealerhub.tenancy import Tenant, get_owned
+
+LABEL = "PaymentIntent"
+
+
+def charges_of(session: Session, pi: PaymentIntent) -> list[Charge]:
+    """The intent's charges, newest first; cached per session because one request renders
+    the intent for several event snapshots (the cache is kept current by ``_new_charge``)."""
+    cache: dict[str, list[Charge]] = session.info.setdefault("pi_charges", {})
+    if pi.id not in cache:
+        stmt = (
+            select(Charge)
+            .where(col(Charge.payment_intent_id) == pi.id)
+            .order_by(col(Charge.created).desc(), col(Charge.id).desc())
+        )
+        cache[pi.id] = list(session.scalars(stmt))
+    return cache[pi.id]
+
+
+def _new_charge(session: Session, pi: PaymentIntent, charge: Charge) -> None:
+    charges = charges_of(session, pi)
+    session.add(charge)
+    charges.insert(0, charge)
+
+
+def to_dict(session: Session, pi: PaymentIntent) -> dict[str, Any]:
+    return render.payment_intent(pi, charges_of(session, pi))
+
+
+def _snapshot(session: Session, pi: PaymentIntent) -> dict[str, Any]:
+    """Event snapshots leave the client secret out: events travel to webhook endpoints."""
+    out = to_dict(session, pi)
+    out["client_secret"] = None
+    return out
+
+
+def _event(session: Session, tenant: Tenant, pi: PaymentIntent, type_: str, **kw: Any) -> None:
+    record_event(session, tenant, type_, _snapshot(session, pi), **kw)
+
+
+def _enqueue_settle(session: Session, pi: PaymentIntent, config: PaymentsConfig) -> None:
+    from dealerhub.payments import tasks  # tasks import this module
+
+    tasks.enqueue_after_commit(
+        session, tasks.settle_payment, pi.id, countdown=config.ach_settle_seconds
+    )
+
+
+def create_intent(
+    session: Session, tenant: Tenant, config: PaymentsConfig, data: dict[str, Any]
+) -> PaymentIntent:
+    """Create (and with ``confirm=true`` confirm) an intent. A decline raises CardDeclined
+    after the intent and its failed charge are recorded (they are committed)."""
+    customer_id = data.get("customer")
+    if customer_id:
+        get_customer(session, tenant, customer_id, param="customer")
+    if data.get("on_behalf_of"):
+        require_payable_account(session, tenant, data["on_behalf_of"])
+    pi_id = new_id("pi")
+    pi = PaymentIntent(
+        id=pi_id,
+        dealer_id=tenant.dealer_id,
+        livemode=tenant.livemode,
+        amount=data["amount"],
+        currency=data["currency"],
+        status=PIStatus.REQUIRES_PAYMENT_METHOD,
+        customer_id=customer_id,
+        payment_method_types=data.get("payment_method_types") or ["card"],
+        capture_method=data.get("capture_method", "automatic"),
+        setup_future_usage=data.get("setup_future_usage"),
+        on_behalf_of=data.get("on_behalf_of"),
+        description=data.get("description"),
+        receipt_email=data.get("receipt_email"),
+        shipping=data.get("shipping"),
+        client_secret=client_secret(pi_id),
+        metadata_=merge_metadata({}, data.get("metadata")),
+    )
+    pm = None
+    if data.get("payment_method"):
+        pm = methods.resolve(session, tenant, config, data["payment_method"])
+        _use_payment_method(pi, pm)
+    session.add(pi)
+    session.info.setdefault("pi_charges", {})[pi.id] = []  # a new intent has no charges yet
+    _event(session, tenant, pi, "payment_intent.created")
+    if data.get("confirm"):
+        if pm is None:
+            raise InvalidRequest(
+                "You cannot confirm this PaymentIntent because it's missing a payment method.",
+                param="payment_method",
+                code="payment_intent_unexpected_state",
+            )
+        _confirm_locked(session, tenant, config, pi, pm, off_session=data.get("off_session"))
+    return pi
+
+
+def _use_payment_method(pi: PaymentIntent, pm: PaymentMethod) -> None:
+    if pm.type not in pi.payment_method_types:
+        raise InvalidRequest(
+            f"The payment method type {pm.type} is not in this PaymentIntent's "
+            f"payment_method_types ({', '.join(pi.payment_method_types)}).",
+            param="payment_method",
+        )
+    methods.require_customer_pm(pm, pi.customer_id)
+    pi.payment_method_id = pm.id
+    pi.status = PIStatus.REQUIRES_CONFIRMATION
+
+
+def get_intent(session: Session, tenant: Tenant, pi_id: str) -> PaymentIntent:
+    return get_owned(session, PaymentIntent, pi_id, tenant, name="payment_intent")
+
+
+def get_with_secret(
+    session: Session, tenant: Tenant, pi_id: str, secret: str | None, *, for_update: bool = False
+) -> PaymentIntent:
+    """Publishable-key access: the right client secret or a 404 (never a hint it exists)."""
+    pi = session.scalars(
+        select(PaymentIntent).where(
+            col(PaymentIntent.id) == pi_id,
+            col(PaymentIntent.dealer_id) == tenant.dealer_id,
+            col(PaymentIntent.livemode) == tenant.livemode,
+        )
+    ).first()
+    if pi is None or not secret_matches(pi.client_secret, secret):
+        raise NotFound(f"No such payment_intent: '{pi_id}'", param="intent")
+    if for_update:
+        pi = get_owned(session, PaymentIntent, pi_id, tenant, for_update=True)
+    return pi
+
+
+def update_intent(
+    session: Session, tenant: Tenant, config: PaymentsConfig, pi_id: str, data: dict[str, Any]
+) -> PaymentIntent:
+    pi = get_owned(session, PaymentIntent, pi_id, tenant, name="payment_intent", for_update=True)
+    check(PI_TRANSITIONS, pi, "update", label=LABEL)
+    before = _snapshot(session, pi)
+    if data.get("customer"):
+        get_customer(session, tenant, data["customer"], param="customer")
+    if data.get("on_behalf_of"):
+        require_payable_account(session, tenant, data["on_behalf_of"])
+    for field in (
+        "amount",
+        "currency",
+        "description",
+        "receipt_email",
+        "shipping",
+        "setup_future_usage",
+        "capture_method",
+        "payment_method_types",
+        "on_behalf_of",
+    ):
+        if field in data:
+            setattr(pi, field, data[field])
+    if "customer" in data:
+        pi.customer_id = data["customer"]
+    if "metadata" in data:
+        pi.metadata_ = merge_metadata(pi.metadata_, data["metadata"])
+    if data.get("payment_method"):
+        _use_payment_method(pi, methods.resolve(session, tenant, config, data["payment_method"]))
+    elif pi.status == PIStatus.REQUIRES_ACTION:
+        pi.status = PIStatus.REQUIRES_CONFIRMATION  # updating abandons the pending action
+    pi.next_action = None if pi.status != PIStatus.REQUIRES_ACTION else pi.next_action
+    pi.last_payment_error = None  # "cleared if the PaymentIntent is later updated"
+    after = _snapshot(session, pi)
+    previous = {k: v for k, v in before.items() if after.get(k) != v}
+    if previous:
+        _event(session, tenant, pi, "payment_intent.updated", previous_attributes=previous)
+    return pi
+
+
+def confirm_intent(
+    session: Session,
+    tenant: Tenant,
+    config: PaymentsConfig,
+    pi_id: str,
+    data: dict[str, Any],
+    *,
+    publishable: bool = False,
+) -> PaymentIntent:
+    if publishable:
+        pi = get_with_secret(session, tenant, pi_id, data.get("client_secret"), for_update=True)
+    else:
+        pi = get_owned(
+            session, PaymentIntent, pi_id, tenant, name="payment_intent", for_update=True
+        )
+    check(PI_TRANSITIONS, pi, "confirm", label=LABEL)
+    if data.get("payment_method"):
+        pm = methods.resolve(session, tenant, config, data["payment_method"])
+        _use_payment_method(pi, pm)
+    elif pi.payment_method_id:
+        pm = get_owned(session, PaymentMethod, pi.payment_method_id, tenant)
+    else:
+        raise InvalidRequest(
+            "You cannot confirm this PaymentIntent because it's missing a payment method. "
+            "Pass payment_method.",
+            param="payment_method",
+            code="payment_intent_unexpected_state",
+        )
+    if data.get("receipt_email"):
+        pi.receipt_email = data["receipt_email"]
+    _confirm_locked(session, tenant, config, pi, pm, off_session=data.get("off_session"))
+    return pi
+
+
+def _confirm_locked(
+    session: Session,
+    tenant: Tenant,
+    config: PaymentsConfig,
+    pi: PaymentIntent,
+    pm: PaymentMethod,
+    *,
+    off_session: bool | None,
+) -> None:
+    processor = processor_for(tenant)
+    caps = processor.capabilities
+    if pi.currency not in caps.currencies:
+        raise InvalidRequest(
+            f"The processor does not support currency {pi.currency}.", param="currency"
+        )
+    if pi.capture_method == "manual" and not caps.manual_capture:
+        raise InvalidRequest("This processor cannot hold funds.", param="capture_method")
+    if pm.type == "us_bank_account" and pi.capture_method == "manual":
+        raise InvalidRequest(
+            "capture_method=manual is not available for us_bank_account payments.",
+            param="capture_method",
+        )
+    pi.last_payment_error = None
+    charge = Charge(
+        id=new_id("ch"),
+        dealer_id=tenant.dealer_id,
+        livemode=tenant.livemode,
+        payment_intent_id=pi.id,
+        payment_method_id=pm.id,
+        amount=pi.amount,
+        currency=pi.currency,
+        status="pending",
+    )
+    _new_charge(session, pi, charge)
+    pi.latest_charge_id = charge.id
+    source = methods.source_of(pm)
+    result = processor.authorize(
+        AuthorizeRequest(
+            attempt_id=charge.id,
+            amount=pi.amount,
+            currency=pi.currency,
+            source=source,
+            capture=pi.capture_method != "manual",
+            description=pi.description,
+            return_url=f"{config.public_url}/payment/sandbox/3ds/{pi.id}",
+            off_session=bool(off_session) and pm.set_up_off_session,
+            metadata=dict(pi.metadata_),
+        )
+    )
+    charge.processor_reference = result.reference
+    if pi.setup_future_usage and pi.customer_id and pm.customer_id is None:
+        methods.attach(session, tenant, pi.customer_id, pm.id)
+    _apply(session, tenant, config, pi, charge, pm, result, "confirm", raise_decline=True)
+
+
+def _apply(
+    session: Session,
+    tenant: Tenant,
+    config: PaymentsConfig,
+    pi: PaymentIntent,
+    charge: Charge,
+    pm: PaymentMethod | None,
+    result: ProcessorResult,
+    trigger: str,
+    *,
+    raise_decline: bool,
+) -> None:
+    """Move the intent and its charge to what the processor answered, with events."""
+    status = result.status
+    charge.outcome = _outcome(result)
+    if status == AttemptStatus.REQUIRES_ACTION:
+        move(PI_TRANSITIONS, pi, trigger, PIStatus.REQUIRES_ACTION, label=LABEL)
+        url = f"{config.public_url}/payment/sandbox/3ds/{pi.id}?client_secret={pi.client_secret}"
+        pi.next_action = {
+            "type": "redirect_to_url",
+            "redirect_to_url": {"url": url, "return_url": None},
+        }
+        _event(session, tenant, pi, PI_EVENTS[PIStatus.REQUIRES_ACTION])
+        return
+    pi.next_action = None
+    if status in (AttemptStatus.PROCESSING, AttemptStatus.PENDING, AttemptStatus.UNKNOWN):
+        # Unknown outcomes are never guessed: they wait in processing for ``sync``.
+        move(PI_TRANSITIONS, pi, trigger, PIStatus.PROCESSING, label=LABEL)
+        _event(session, tenant, pi, PI_EVENTS[PIStatus.PROCESSING])
+        _enqueue_settle(session, pi, config)
+        return
+    if status == AttemptStatus.AUTHORIZED:
+        charge.status = "succeeded"
+        pi.amount_capturable = pi.amount
+        pi.authorized_at = now()
+        move(PI_TRANSITIONS, pi, trigger, PIStatus.REQUIRES_CAPTURE, label=LABEL)
+        _event(session, tenant, pi, PI_EVENTS[PIStatus.REQUIRES_CAPTURE])
+        return
+    if status == AttemptStatus.SUCCEEDED:
+        charge.status = "succeeded"
+        charge.captured = True
+        charge.amount_captured = charge.amount
+        pi.amount_received = pi.amount
+        pi.amount_capturable = 0
+        move(PI_TRANSITIONS, pi, trigger, PIStatus.SUCCEEDED, label=LABEL)
+        _event(session, tenant, pi, PI_EVENTS[PIStatus.SUCCEEDED])
+        record_event(session, tenant, "charge.succeeded", render.charge(charge))
+        return
+    # Declined: the intent goes back to requires_payment_method with last_payment_error.
+    charge.status = "failed"
+    charge.failure_code = result.failure_code or "card_declined"
+    charge.failure_message = result.message or "Your card was declined."
+    error: dict[str, Any] = {
+        "type": "card_error",
+        "code": charge.failure_code,
+        "decline_code": result.decline_code,
+        "message": charge.failure_message,
+        "charge": charge.id,
+        "payment_method": render.payment_method(pm) if pm is not None else None,
+    }
+    pi.last_payment_error = error
+    pi.payment_method_id = None
+    move(PI_TRANSITIONS, pi, trigger, PIStatus.REQUIRES_PAYMENT_METHOD, label=LABEL)
+    _event(session, tenant, pi, PI_EVENTS[PIStatus.REQUIRES_PAYMENT_METHOD])
+    record_event(session, tenant, "charge.failed", render.charge(charge))
+    if raise_decline:
+        raise CardDeclined(
+            charge.failure_message,
+            code=charge.failure_code,
+            decline_code=result.decline_code,
+            charge=charge.id,
+            payment_intent=to_dict(session, pi),
+        )
+
+
+def _outcome(result: ProcessorResult) -> dict[str, Any]:
+    approved = result.status in (AttemptStatus.AUTHORIZED, AttemptStatus.SUCCEEDED)
+    declined = result.status == AttemptStatus.DECLINED
+    blocked = declined and result.decline_code == "fraudulent"
+    return {
+        "network_status": result.network_status,
+        "reason": result.decline_code if declined else None,
+        "risk_level": result.risk_level,
+        "type": "blocked"
+        if blocked
+        else "issuer_declined"
+        if declined
+        else "authorized"
+        if approved
+        else "pending",
+        "seller_message": "Payment complete." if approved else result.message,
+        "checks": dict(result.raw.get("checks") or {}),
+    }
+
+
+def authenticate(
+    session: Session, config: PaymentsConfig, pi_id: str, secret: str | None, success: bool
+) -> PaymentIntent:
+    """The sandbox 3-D Secure page's answer (public: the client secret is the credential)."""
+    row = session.scalars(select(PaymentIntent).where(col(PaymentIntent.id) == pi_id)).first()
+    if row is None or row.livemode or not secret_matches(row.client_secret, secret):
+        raise NotFound(f"No such payment_intent: '{pi_id}'")
+    tenant = Tenant(row.dealer_id, row.livemode)
+    pi = get_owned(session, PaymentIntent, pi_id, tenant, for_update=True)
+    check(PI_TRANSITIONS, pi, "authenticate", label=LABEL)
+    charge = get_owned(session, Charge, pi.latest_charge_id or "", tenant, for_update=True)
+    pm = session.get(PaymentMethod, charge.payment_method_id)
+    processor = processor_for(tenant)
+    result = processor.complete_action(
+        charge.processor_reference or "", success=success, capture=pi.capture_method != "manual"
+    )
+    if result.status in (AttemptStatus.AUTHORIZED, AttemptStatus.SUCCEEDED) and pm is not None:
+        pm.set_up_off_session = pm.set_up_off_session or pi.setup_future_usage == "off_session"
+    _apply(session, tenant, config, pi, charge, pm, result, "authenticate", raise_decline=False)
+    return pi
+
+
+def capture_intent(
+    session: Session, tenant: Tenant, pi_id: str, amount_to_capture: int | None
+) -> PaymentIntent:
+    pi = get_owned(session, PaymentIntent, pi_id, tenant, name="payment_intent", for_update=True)
+    check(PI_TRANSITIONS, pi, "capture", label=LABEL)
+    amount = pi.amount_capturable if amount_to_capture is None else amount_to_capture
+    if amount > pi.amount_capturable:
+        raise InvalidRequest(
+            f"amount_to_capture ({amount}) must be less than or equal to amount_capturable "
+            f"({pi.amount_capturable}).",
+            param="amount_to_capture",
+            code="amount_too_large",
+        )
+    processor = processor_for(tenant)
+    if amount < pi.amount_capturable and not processor.capabilities.partial_capture:
+        raise InvalidRequest("This processor cannot capture partially.", param="amount_to_capture")
+    charge = get_owned(session, Charge, pi.latest_charge_id or "", tenant, for_update=True)
+    processor.capture(charge.processor_reference or "", amount, attempt_id=charge.id)
+    charge.captured = True
+    charge.amount_captured = amount
+    pi.amount_received = amount
+    pi.amount_capturable = 0  # the rest of the hold is released
+    move(PI_TRANSITIONS, pi, "capture", PIStatus.SUCCEEDED, label=LABEL)
+    _event(session, tenant, pi, PI_EVENTS[PIStatus.SUCCEEDED])
+    record_event(session, tenant, "charge.captured", render.charge(charge))
+    return pi
+
+
+def cancel_intent(
+    session: Session, tenant: Tenant, pi_id: str, reason: str | None, *, trigger: str = "cancel"
+) -> PaymentIntent:
+    pi = get_owned(session, PaymentIntent, pi_id, tenant, name="payment_intent", for_update=True)
+    check(PI_TRANSITIONS, pi, trigger, label=LABEL)
+    if pi.latest_charge_id:
+        charge = get_owned(session, Charge, pi.latest_charge_id, tenant, for_update=True)
+        if pi.status == PIStatus.REQUIRES_CAPTURE:
+            processor_for(tenant).void(charge.processor_reference or "", attempt_id=charge.id)
+            record_event(
+                session,
+                tenant,
+                "charge.expired" if trigger == "expire" else "charge.updated",
+                render.charge(charge),
+            )
+        elif charge.status == "pending":
+            charge.status = "failed"
+            charge.failure_code = "payment_intent_canceled"
+    pi.amount_capturable = 0
+    pi.next_action = None
+    pi.canceled_at = now()
+    pi.cancellation_reason = reason
+    move(PI_TRANSITIONS, pi, trigger, PIStatus.CANCELED, label=LABEL)
+    _event(session, tenant, pi, PI_EVENTS[PIStatus.CANCELED])
+    return pi
+
+
+def settle(session: Session, config: PaymentsConfig, pi_id: str) -> PaymentIntent | None:
+    """Background: ask the processor how a ``processing`` attempt ended. Idempotent."""
+    row = session.get(PaymentIntent, pi_id)
+    if row is None:
+        return None
+    tenant = Tenant(row.dealer_id, row.livemode)
+    pi = get_owned(session, PaymentIntent, pi_id, tenant, for_update=True)
+    if pi.status != PIStatus.PROCESSING:
+        return pi  # already settled (a retried or duplicated task)
+    charge = get_owned(session, Charge, pi.latest_charge_id or "", tenant, for_update=True)
+    pm = session.get(PaymentMethod, charge.payment_method_id)
+    processor: PaymentProcessor = processor_for(tenant)
+    result = processor.sync(charge.processor_reference or "")
+    if result.status in (AttemptStatus.PROCESSING, AttemptStatus.PENDING, AttemptStatus.UNKNOWN):
+        return pi  # still in flight; the sweep asks again
+    if result.status == AttemptStatus.SUCCEEDED:
+        result = ProcessorResult(AttemptStatus.SUCCEEDED, result.reference, pi.amount)
+    _apply(session, tenant, config, pi, charge, pm, result, "settle", raise_decline=False)
+    return pi

@@ -1,0 +1,211 @@
+"""Payment methods, setup intents, bank accounts, connected accounts and the sandbox 3-D
+Secure page (registered on the payments blueprint)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from flask import Response, request
+from flask.views import MethodView
+
+from dealerhub.api import key_kind, public, publishable, session, tenant
+from dealerhub.errors import InvalidRequest
+from dealerhub.pagination import paginate
+from dealerhub.payments import accounts, intents, methods, render, schemas, setup
+from dealerhub.payments.blueprint import blp, config
+from dealerhub.payments.models import PaymentMethod
+
+
+@blp.route("/payment/payment-methods")
+class PaymentMethods(MethodView):
+    @blp.arguments(schemas.PaymentMethodCreateSchema)
+    @blp.response(200, schemas.PaymentMethodSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Create a card payment method (test cards in test mode, processor tokens in any)."""
+        pm = methods.create_payment_method(session(), tenant(), config(), data)
+        return render.payment_method(pm)
+
+
+@blp.route("/payment/payment-methods/<payment_method_id>")
+class PaymentMethodById(MethodView):
+    @blp.response(200, schemas.PaymentMethodSchema)
+    def get(self, payment_method_id: str) -> Any:
+        """Retrieve a payment method."""
+        return render.payment_method(
+            methods.get_payment_method(session(), tenant(), payment_method_id)
+        )
+
+    @blp.response(200, schemas.PaymentMethodSchema)
+    def delete(self, payment_method_id: str) -> Any:
+        """Detach a payment method from its customer."""
+        return render.payment_method(methods.detach(session(), tenant(), payment_method_id))
+
+
+@blp.route("/payment/payment-methods/all/<customer_id>")
+class CustomerPaymentMethods(MethodView):
+    @blp.arguments(schemas.PaymentMethodListArgs, location="query")
+    @blp.response(200, schemas.PaymentMethodListSchema)
+    def get(self, args: dict[str, Any], customer_id: str) -> Any:
+        """A customer's payment methods (filter ``type``)."""
+        s = session()
+        stmt = methods.list_stmt(s, tenant(), customer_id, args.get("type"))
+        return paginate(
+            s,
+            stmt,
+            PaymentMethod,
+            args,
+            url=f"/payment/payment-methods/all/{customer_id}",
+            render=render.payment_method,
+        )
+
+
+@blp.route("/payment/payment-methods/<customer_id>/<payment_method_id>")
+class AttachPaymentMethod(MethodView):
+    @blp.arguments(schemas.PaymentMethodUpdateSchema)
+    @blp.response(200, schemas.PaymentMethodSchema)
+    def patch(self, data: dict[str, Any], customer_id: str, payment_method_id: str) -> Any:
+        """Attach to the customer and/or update billing details and metadata."""
+        pm = methods.attach(
+            session(),
+            tenant(),
+            customer_id,
+            payment_method_id,
+            billing_details=data.get("billing_details"),
+            metadata=data.get("metadata"),
+        )
+        return render.payment_method(pm)
+
+
+@blp.route("/payment/setup-intents")
+class SetupIntents(MethodView):
+    @blp.arguments(schemas.SetupIntentCreateSchema)
+    @blp.response(200, schemas.SetupIntentSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Create a SetupIntent (``confirm=true`` also confirms it)."""
+        return render.setup_intent(setup.create_setup_intent(session(), tenant(), config(), data))
+
+
+@blp.route("/payment/setup-intents/<setup_intent_id>")
+class SetupIntentById(MethodView):
+    @publishable
+    @blp.arguments(schemas.ClientSecretArgs, location="query")
+    @blp.response(200, schemas.SetupIntentSchema)
+    def get(self, args: dict[str, Any], setup_intent_id: str) -> Any:
+        """Retrieve a SetupIntent (publishable key: with ``?client_secret=``)."""
+        if key_kind() == "publishable":
+            si = setup.get_with_secret(
+                session(), tenant(), setup_intent_id, args.get("client_secret")
+            )
+        else:
+            si = setup.get_setup_intent(session(), tenant(), setup_intent_id)
+        return render.setup_intent(si)
+
+
+@blp.route("/payment/setup-intents/<setup_intent_id>/confirm")
+class ConfirmSetupIntent(MethodView):
+    @publishable
+    @blp.arguments(schemas.ConfirmSchema)
+    @blp.response(200, schemas.SetupIntentSchema)
+    def post(self, data: dict[str, Any], setup_intent_id: str) -> Any:
+        """Confirm a SetupIntent; success attaches the payment method to the customer."""
+        si = setup.confirm_setup_intent(
+            session(),
+            tenant(),
+            config(),
+            setup_intent_id,
+            data,
+            publishable=key_kind() == "publishable",
+        )
+        return render.setup_intent(si)
+
+
+@blp.route("/payment/setup-intents/<setup_intent_id>/cancel")
+class CancelSetupIntent(MethodView):
+    @blp.arguments(schemas.SetupCancelSchema)
+    @blp.response(200, schemas.SetupIntentSchema)
+    def post(self, data: dict[str, Any], setup_intent_id: str) -> Any:
+        """Cancel a SetupIntent that has not succeeded."""
+        si = setup.cancel_setup_intent(
+            session(), tenant(), setup_intent_id, data.get("cancellation_reason")
+        )
+        return render.setup_intent(si)
+
+
+@blp.route("/payment/link/token")
+class LinkToken(MethodView):
+    @blp.arguments(schemas.LinkTokenCreateSchema)
+    @blp.response(200, schemas.LinkTokenSchema)
+    def post(self, _data: dict[str, Any]) -> Any:
+        """A Link token (valid 4 hours) for the bank-account widget."""
+        return accounts.create_link_token(tenant())
+
+
+@blp.route("/payment/link/sandbox/public-token")
+class SandboxPublicToken(MethodView):
+    @blp.arguments(schemas.SandboxPublicTokenSchema)
+    @blp.response(200, schemas.PublicTokenSchema)
+    def post(self, _data: dict[str, Any]) -> Any:
+        """Test mode: what the Link widget's onSuccess would hand the browser."""
+        return accounts.sandbox_public_token(tenant())
+
+
+@blp.route("/payment/bank-accounts")
+class BankAccounts(MethodView):
+    @blp.arguments(schemas.BankAccountCreateSchema)
+    @blp.response(200, schemas.PaymentMethodSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Exchange a Link public token + account id for a ``us_bank_account`` method."""
+        return render.payment_method(accounts.exchange_bank_account(session(), tenant(), data))
+
+
+@blp.route("/payment/accounts")
+class Accounts(MethodView):
+    @blp.arguments(schemas.AccountCreateSchema)
+    @blp.response(200, schemas.AccountSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Create a connected account for a rooftop."""
+        return accounts.account_dict(accounts.create_account(session(), tenant(), data))
+
+
+@blp.route("/payment/accounts/<account_id>")
+class AccountById(MethodView):
+    @blp.response(200, schemas.AccountSchema)
+    def get(self, account_id: str) -> Any:
+        """Retrieve a connected account."""
+        return accounts.account_dict(accounts.get_account(session(), tenant(), account_id))
+
+
+_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>3-D Secure (sandbox)</title>
+</head><body><h1>Sandbox 3-D Secure</h1><p>{status}</p>
+<form method="post"><input type="hidden" name="client_secret" value="{secret}">
+<button name="outcome" value="complete">Complete authentication</button>
+<button name="outcome" value="fail">Fail authentication</button></form></body></html>"""
+
+
+@blp.route("/payment/sandbox/3ds/<intent_id>")
+class Sandbox3DS(MethodView):
+    @public
+    @blp.doc(summary="Sandbox 3-D Secure page (test mode; the client secret is the credential)")
+    def get(self, intent_id: str) -> Response:
+        secret = html.escape(request.args.get("client_secret", ""), quote=True)
+        status = f"Authenticate intent {html.escape(intent_id)}."
+        return Response(_PAGE.format(status=status, secret=secret), mimetype="text/html")
+
+    @public
+    @blp.doc(summary="Complete (outcome=complete) or fail (outcome=fail) the authentication")
+    def post(self, intent_id: str) -> Response:
+        payload = request.get_json(silent=True) or request.form or request.args
+        outcome = payload.get("outcome")
+        secret = payload.get("client_secret") or request.args.get("client_secret")
+        if outcome not in ("complete", "fail"):
+            raise InvalidRequest("outcome must be complete or fail.", param="outcome")
+        s = session()
+        if intent_id.startswith("seti_"):
+            si = setup.authenticate(s, config(), intent_id, secret, outcome == "complete")
+            status = si.status
+        else:
+            pi = intents.authenticate(s, config(), intent_id, secret, outcome == "complete")
+            status = pi.status
+        body = _PAGE.split("<form")[0].format(status=f"Authentication {outcome}: {status}.")
+        return Response(body + "</body></html>", mimetype="text/html")

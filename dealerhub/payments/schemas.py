@@ -1,0 +1,250 @@
+"""HTTP contract of the payments API: request bodies, query args and response objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from dealerhub.customers.schemas import AddressSchema, Metadata, ShippingSchema, Strict
+from dealerhub.pagination import ListArgsSchema
+
+# ISO 4217 codes we accept; the processor's capabilities narrow this at confirm time.
+CURRENCIES = ("usd", "cad", "eur", "gbp", "mxn", "aud", "jpy", "chf", "nzd")
+PM_TYPES = ("card", "us_bank_account")
+CANCEL_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
+
+
+def _id(**kw: Any) -> fields.String:
+    return fields.String(validate=validate.Length(min=3, max=80), **kw)
+
+
+class BillingDetailsSchema(Strict):
+    address = fields.Nested(AddressSchema, allow_none=True)
+    email = fields.Email(allow_none=True)
+    name = fields.String(allow_none=True, validate=validate.Length(max=256))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+
+
+class CardInSchema(Strict):
+    number = fields.String(validate=validate.Regexp(r"^[0-9 -]{12,23}$", error="Not a number."))
+    exp_month = fields.Integer(validate=validate.Range(min=1, max=12))
+    exp_year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    cvc = fields.String(load_only=True, validate=validate.Regexp(r"^[0-9]{3,4}$"))
+    token = fields.String(validate=validate.Length(min=4, max=200))
+
+    @validates_schema
+    def _number_or_token(self, data: dict[str, Any], **_kw: Any) -> None:
+        if data.get("token"):
+            if data.get("number"):
+                raise ValidationError("Send either card.number or card.token.", "token")
+            return
+        for name in ("number", "exp_month", "exp_year"):
+            if data.get(name) is None:
+                raise ValidationError("Missing data for required field.", name)
+
+
+class PaymentMethodCreateSchema(Strict):
+    type = fields.String(required=True, validate=validate.OneOf(["card"]))
+    card = fields.Nested(CardInSchema, required=True)
+    billing_details = fields.Nested(BillingDetailsSchema)
+    customer = _id()
+    metadata = Metadata()
+
+
+class PaymentMethodUpdateSchema(Strict):
+    billing_details = fields.Nested(BillingDetailsSchema)
+    metadata = Metadata()
+
+
+class PaymentMethodListArgs(ListArgsSchema):
+    type = fields.String(validate=validate.OneOf(PM_TYPES))
+
+
+class IntentCreateSchema(Strict):
+    amount = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=50, max=99999999)
+    )
+    currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
+    customer = _id(allow_none=True)
+    payment_method = _id()
+    payment_method_types = fields.List(
+        fields.String(validate=validate.OneOf(PM_TYPES)), validate=validate.Length(min=1)
+    )
+    capture_method = fields.String(validate=validate.OneOf(["automatic", "manual"]))
+    confirm = fields.Boolean()
+    off_session = fields.Boolean()
+    setup_future_usage = fields.String(
+        allow_none=True, validate=validate.OneOf(["on_session", "off_session"])
+    )
+    on_behalf_of = _id(allow_none=True)
+    description = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    receipt_email = fields.Email(allow_none=True)
+    shipping = fields.Nested(ShippingSchema, allow_none=True)
+    metadata = Metadata()
+
+    @validates_schema
+    def _off_session(self, data: dict[str, Any], **_kw: Any) -> None:
+        if data.get("off_session") and not data.get("confirm"):
+            raise ValidationError("off_session can only be used with confirm=true.", "off_session")
+
+
+class IntentUpdateSchema(Strict):
+    amount = fields.Integer(strict=True, validate=validate.Range(min=50, max=99999999))
+    currency = fields.String(validate=validate.OneOf(CURRENCIES))
+    customer = _id(allow_none=True)
+    payment_method = _id()
+    payment_method_types = fields.List(
+        fields.String(validate=validate.OneOf(PM_TYPES)), validate=validate.Length(min=1)
+    )
+    capture_method = fields.String(validate=validate.OneOf(["automatic", "manual"]))
+    setup_future_usage = fields.String(
+        allow_none=True, validate=validate.OneOf(["on_session", "off_session"])
+    )
+    on_behalf_of = _id(allow_none=True)
+    description = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    receipt_email = fields.Email(allow_none=True)
+    shipping = fields.Nested(ShippingSchema, allow_none=True)
+    metadata = Metadata()
+
+
+class ConfirmSchema(Strict):
+    payment_method = _id()
+    client_secret = fields.String(validate=validate.Length(max=200))
+    off_session = fields.Boolean()
+    receipt_email = fields.Email()
+    return_url = fields.Url()
+
+
+class CaptureSchema(Strict):
+    amount_to_capture = fields.Integer(strict=True, validate=validate.Range(min=1))
+
+
+class CancelSchema(Strict):
+    cancellation_reason = fields.String(validate=validate.OneOf(CANCEL_REASONS))
+
+
+class ClientSecretArgs(Schema):
+    client_secret = fields.String(validate=validate.Length(max=200))
+
+
+class IntentListArgs(ListArgsSchema):
+    customer = fields.String(validate=validate.Length(max=80))
+
+
+class RefundCreateSchema(Strict):
+    payment_intent = _id(required=True)
+    amount = fields.Integer(strict=True, validate=validate.Range(min=1))
+    reason = fields.String(
+        validate=validate.OneOf(["duplicate", "fraudulent", "requested_by_customer"])
+    )
+    metadata = Metadata()
+
+
+class RefundListArgs(ListArgsSchema):
+    payment_intent = fields.String(validate=validate.Length(max=80))
+
+
+class SetupIntentCreateSchema(Strict):
+    customer = _id()
+    payment_method = _id()
+    payment_method_types = fields.List(fields.String(validate=validate.OneOf(PM_TYPES)))
+    usage = fields.String(validate=validate.OneOf(["on_session", "off_session"]))
+    confirm = fields.Boolean()
+    description = fields.String(validate=validate.Length(max=1000))
+    metadata = Metadata()
+
+
+class SetupCancelSchema(Strict):
+    cancellation_reason = fields.String(
+        validate=validate.OneOf(["abandoned", "requested_by_customer", "duplicate"])
+    )
+
+
+class LinkTokenCreateSchema(Strict):
+    client_name = fields.String(validate=validate.Length(max=100))
+    user = fields.Dict()
+
+
+class SandboxPublicTokenSchema(Strict):
+    institution_id = fields.String(validate=validate.Length(max=40))
+
+
+class BankAccountCreateSchema(Strict):
+    public_token = fields.String(required=True, validate=validate.Length(min=10, max=200))
+    account_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    customer = _id()
+    billing_details = fields.Nested(BillingDetailsSchema)
+
+
+class ExternalAccountSchema(Strict):
+    routing_number = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{9}$"))
+    account_number = fields.String(
+        required=True, load_only=True, validate=validate.Regexp(r"^[0-9]{4,17}$")
+    )
+
+
+class AccountCreateSchema(Strict):
+    type = fields.String(validate=validate.OneOf(["custom", "express", "standard"]))
+    country = fields.String(validate=validate.Regexp(r"^[A-Z]{2}$"))
+    default_currency = fields.String(validate=validate.OneOf(CURRENCIES))
+    email = fields.Email()
+    business_profile = fields.Dict()
+    company = fields.Dict()
+    external_account = fields.Nested(ExternalAccountSchema)
+    tos_acceptance = fields.Dict()
+    metadata = Metadata()
+
+
+def _object_schema(name: str, names: str) -> type[Schema]:
+    """Response schemas: every documented field, passed through as JSON."""
+    attrs: dict[str, Any] = {n: fields.Raw(allow_none=True) for n in names.split()}
+    return type(name, (Schema,), attrs)
+
+
+_COMMON = "id object created livemode"
+PaymentMethodSchema = _object_schema(
+    "PaymentMethodSchema", f"{_COMMON} type customer billing_details card us_bank_account metadata"
+)
+PaymentIntentSchema = _object_schema(
+    "PaymentIntentSchema",
+    f"{_COMMON} amount amount_capturable amount_received application canceled_at "
+    "cancellation_reason capture_method charges client_secret confirmation_method currency "
+    "customer description invoice last_payment_error latest_charge metadata next_action "
+    "on_behalf_of payment_method payment_method_options payment_method_types receipt_email "
+    "review setup_future_usage shipping status",
+)
+RefundSchema = _object_schema(
+    "RefundSchema",
+    f"{_COMMON} amount charge currency payment_intent reason status failure_reason metadata",
+)
+SetupIntentSchema = _object_schema(
+    "SetupIntentSchema",
+    f"{_COMMON} cancellation_reason client_secret customer description last_setup_error "
+    "metadata next_action payment_method payment_method_types status usage",
+)
+AccountSchema = _object_schema(
+    "AccountSchema",
+    f"{_COMMON} type country default_currency email business_profile company charges_enabled "
+    "payouts_enabled details_submitted requirements external_accounts metadata",
+)
+LinkTokenSchema = _object_schema("LinkTokenSchema", "link_token expiration")
+PublicTokenSchema = _object_schema("PublicTokenSchema", "public_token accounts")
+
+
+def list_schema(name: str, item: type[Schema]) -> type[Schema]:
+    return type(
+        name,
+        (Schema,),
+        {
+            "object": fields.String(),
+            "data": fields.List(fields.Nested(item)),
+            "has_more": fields.Boolean(),
+            "url": fields.String(),
+        },
+    )
+
+
+PaymentMethodListSchema = list_schema("PaymentMethodListSchema", PaymentMethodSchema)
+PaymentIntentListSchema = list_schema("PaymentIntentListSchema", PaymentIntentSchema)
+RefundListSchema = list_schema("RefundListSchema", RefundSchema)

@@ -1,0 +1,111 @@
+"""The after-commit enqueue helper and the task base class, with a real worker on the embedded
+(filesystem) broker and, when ``DEALERHUB_TEST_BROKER_URL`` is set, on Redis."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from dealerhub.app import create_app
+from dealerhub.tasks import backoff, celery, init_celery
+from tests import toy
+from tests.conftest import BROKER_URL, Api, make_dealer
+
+BROKERS = ["embedded"] + (["external"] if BROKER_URL else [])
+
+
+@pytest.fixture(params=BROKERS)
+def worker_app(request: Any, base_settings: Any, toy_app: Any, tmp_path: Any) -> Iterator[Any]:
+    broker = f"filesystem://{tmp_path / 'broker'}" if request.param == "embedded" else BROKER_URL
+    queue = f"dealerhub-test-{uuid.uuid4().hex[:8]}"  # parallel runs must not share a queue
+    settings = base_settings.with_overrides(
+        tasks_eager=False, broker_url=broker, extra={"TASK_QUEUE": queue}
+    )
+    app = create_app(settings)
+    app.extensions["api"].register_blueprint(toy.blp)
+    with start_worker(
+        celery, pool="threads", concurrency=1, perform_ping_check=False, shutdown_timeout=10
+    ):
+        yield app
+    init_celery(toy_app, toy_app.extensions["settings"], [])  # back to eager for other tests
+    app.extensions["db"].dispose()
+
+
+def _wait_for(predicate: Any, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_task_runs_after_commit_and_not_on_rollback(worker_app: Any) -> None:
+    toy.task_runs.clear()
+    dealer = make_dealer(worker_app)
+    api = Api(worker_app.test_client(), dealer.secret_key)
+    failed = api.post("/toy/widgets", json={"name": "rolled back", "enqueue": True, "fail": True})
+    assert failed.status_code == 400
+    ok = api.post("/toy/widgets", json={"name": "committed", "enqueue": True})
+    assert ok.status_code == 200
+    widget_id = ok.get_json()["id"]
+    assert _wait_for(lambda: widget_id in toy.task_runs)
+    time.sleep(0.5)  # give a wrongly-enqueued task time to show up
+    assert toy.task_runs == [widget_id]
+
+
+def test_enqueue_failure_after_commit_is_logged_not_raised(toy_app, toy_api, monkeypatch, caplog):
+    def broker_down(*_a: Any, **_k: Any) -> None:
+        raise ConnectionError("broker unavailable")
+
+    monkeypatch.setattr(toy.touch_widget, "apply_async", broker_down)
+    response = toy_api.post("/toy/widgets", json={"name": "w", "enqueue": True})
+    assert response.status_code == 200  # the work committed; the sweep re-sends later
+    assert "could not enqueue" in caplog.text
+
+
+class Flaky(Exception):
+    retryable = True
+
+
+flaky_calls: list[int] = []
+
+
+@celery.task(name="tests.flaky", bind=True, max_retries=3, retry_backoff_base=0.01)
+def flaky(self: Any) -> None:
+    flaky_calls.append(self.request.retries)
+    if len(flaky_calls) < 3:
+        raise Flaky("try again")
+
+
+def test_retryable_errors_are_retried_by_the_base_class(worker_app: Any) -> None:
+    flaky_calls.clear()
+    flaky.delay()
+    assert _wait_for(lambda: len(flaky_calls) == 3)
+    time.sleep(0.3)
+    assert flaky_calls == [0, 1, 2]
+
+
+def test_non_retryable_errors_are_not_retried(toy_app) -> None:
+    calls: list[int] = []
+
+    @celery.task(name="tests.broken", bind=True)
+    def broken(self: Any) -> None:
+        calls.append(1)
+        raise ValueError("permanent")
+
+    with pytest.raises(ValueError, match="permanent"):
+        broken.apply().get()
+    assert calls == [1]
+
+
+def test_backoff_is_bounded_and_jittered() -> None:
+    samples = [backoff(10, base=2, cap=60) for _ in range(200)]
+    assert all(0 <= s <= 60 for s in samples)
+    assert len(set(samples)) > 100
+    assert max(backoff(0, base=2, cap=60) for _ in range(100)) <= 2
