@@ -267,3 +267,32 @@ def test_missing_configuration_is_a_clear_non_retryable_error(monkeypatch):
     _install_configuration(monkeypatch, {})
     with pytest.raises(DmsNotConfigured):
         dealertrack_credentials(None, Tenant("acct_x", True))
+
+
+@responses.activate
+def test_live_lead_uses_credentials_from_the_configuration_api(live_api, db, caplog):
+    caplog.set_level(logging.DEBUG)
+    tree = {
+        "dealer_management_system": {
+            "dealer_track": {
+                "dms": {
+                    "api_url": "https://ot.dms.dealertrack.com",
+                    "username": "dtuser",
+                    "password": "dt-pass-1",
+                    "enterprise_code": "ZE",
+                    "company_number": "ZE7",
+                }
+            }
+        }
+    }
+    assert live_api.post("/configuration", json=tree).status_code in (200, 201)
+    url = "https://ot.dms.dealertrack.com/CustomerAPI.asmx"
+    responses.post(url, **soap(fixture("customer_search_found.xml")))
+    lead = post_lead(live_api).get_json()
+    with db.transaction() as s:
+        row = s.get(Lead, lead["id"])
+    assert row.sync_status == "synced" and row.dms_customer_key == "1048576"
+    sent = fromstring(responses.calls[0].request.body)
+    assert find(sent, "Username").text == "dtuser"
+    assert find(sent, "CompanyNumber").text == "ZE7"
+    assert "dt-pass-1" not in caplog.text

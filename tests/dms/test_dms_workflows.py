@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from dealerhub.cli import Context, main
 from dealerhub.dms import sync, workflows
@@ -122,7 +123,7 @@ def test_cli_run_sends_pending_records_with_summary_and_records_the_run(
     # A second run finds nothing left to send; the customer already at the DMS is "merged".
     with db.transaction() as s:
         row = s.scalars(
-            __import__("sqlalchemy").select(Lead).where(Lead.dealer_id == dealer.id)
+            select(Lead).where(Lead.dealer_id == dealer.id, Lead.sync_status == "synced")
         ).first()
         sync.mark_changed(s, row)
     result = cli("workflows", "run", "dms-lead-sync", "--dealer", dealer.id)
