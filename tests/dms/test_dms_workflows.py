@@ -32,8 +32,15 @@ def test_repository_workflows_are_valid():
     assert defs["dms-lead-sync"].action == "push_leads"
 
 
-def test_beat_schedules_the_sweep_and_the_workflow_tick():
+def test_beat_schedules_the_sweep_and_the_workflow_tick(app):
+    from dealerhub.app import area_modules
+    from dealerhub.dms import tasks
+    from dealerhub.tasks import init_celery
+
+    assert "dealerhub.dms.tasks" in area_modules("tasks")
+    init_celery(app, app.extensions["settings"], area_modules("tasks"))
     schedule = celery.conf.beat_schedule
+    assert schedule["dms-sync-sweep"] == tasks.BEAT_SCHEDULE["dms-sync-sweep"]
     assert schedule["dms-sync-sweep"]["task"] == "dealerhub.dms.tasks.sweep"
     assert schedule["dms-workflows-tick"]["task"] == "dealerhub.dms.tasks.workflows_tick"
 
