@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import (
@@ -15,6 +16,7 @@ from marshmallow import (
 
 from dealerhub.pagination import ListArgsSchema
 
+_ZIP = re.compile(r"\d{5}(?:-\d{4})?")
 SYNC_STATUSES = ("pending", "synced", "failed", "dead")
 LEAD_STATUSES = ("new", "contacted", "qualified", "won", "lost")
 
@@ -34,6 +36,15 @@ class AddressSchema(Schema):
     state = fields.String(validate=validate.Length(max=50), allow_none=True)
     postal_code = fields.String(validate=validate.Length(max=20), allow_none=True)
     country = fields.String(validate=validate.Length(max=60), allow_none=True)
+
+    @validates_schema
+    def _us_zip(self, data: dict[str, Any], **_kw: Any) -> None:
+        # Dealers route and de-duplicate on ZIP: a US (or unspecified-country) address must
+        # carry a real ZIP or ZIP+4, as ADF intakes reject with "invalid ZIP".
+        country = (data.get("country") or "US").strip().upper()
+        code = data.get("postal_code")
+        if code and country in ("US", "USA") and not _ZIP.fullmatch(code.strip()):
+            raise ValidationError("Not a valid US ZIP code.", "postal_code")
 
 
 class LeadCustomerSchema(Schema):
@@ -158,6 +169,10 @@ class LeadSchema(Schema):
 
 
 class LeadSearchArgsSchema(ListArgsSchema):
+    # Stripe's search language (``query=email:'a@b.c' AND sync_status:'dead'``) with ``page``;
+    # without ``query`` the plain filters below page with cursors like a list.
+    query = fields.String(validate=validate.Length(min=1, max=1000))
+    page = fields.String(validate=validate.Length(min=1, max=100))
     email = fields.String(validate=validate.Length(max=254))
     phone = fields.String(validate=validate.Length(max=32))
     last_name = fields.String(validate=validate.Length(max=100))
@@ -169,4 +184,5 @@ class LeadListSchema(Schema):
     object = fields.String()
     data = fields.List(fields.Nested(LeadSchema))
     has_more = fields.Boolean()
+    next_page = fields.String(allow_none=True)
     url = fields.String()

@@ -20,11 +20,27 @@ from dealerhub.dms.masking import mask_lead
 from dealerhub.dms.models import Lead, LeadSubmission
 from dealerhub.errors import InvalidRequest, NotFound
 from dealerhub.events.service import record_event
-from dealerhub.pagination import paginate
+from dealerhub.pagination import created_filters, paginate, search
+from dealerhub.search import FieldSpec
 from dealerhub.tenancy import Tenant, scoped
 
 DEFAULT_PROVIDERS = ("dealertrack",)
 DAY = 86400
+
+
+_c: Any = Lead.__table__.c  # type: ignore[attr-defined]
+SEARCHABLE = {
+    # Matching keys are stored normalised (lower-case email and last name, +digits phone).
+    "email": FieldSpec(_c.email, "string", allow_substring=True),
+    "phone": FieldSpec(_c.phone, "string", allow_substring=True),
+    "last_name": FieldSpec(_c.last_name, "string", allow_substring=True),
+    "status": FieldSpec(_c.status, "string"),
+    "sync_status": FieldSpec(_c.sync_status, "string"),
+    "service_provider": FieldSpec(_c.service_provider, "string"),
+    "customer_id": FieldSpec(_c.customer_id, "string"),
+    "source": FieldSpec(_c.source, "string", allow_substring=True),
+    "created": FieldSpec(_c.created, "number"),
+}
 
 
 @dataclass(frozen=True)
@@ -379,6 +395,8 @@ def search_leads(session: Session, tenant: Tenant, args: dict[str, Any], *, url:
         stmt = stmt.where(col(Lead.sync_status) == args["sync_status"])
     if args.get("service_provider"):
         stmt = stmt.where(col(Lead.service_provider) == args["service_provider"])
-    return paginate(
-        session, stmt, Lead, args, url=url, render=lambda lead: lead_to_dict(session, lead)
-    )
+    render = lambda lead: lead_to_dict(session, lead)  # noqa: E731
+    if args.get("query"):
+        stmt = stmt.where(*created_filters(Lead, args))
+        return search(session, stmt, Lead, args, searchable=SEARCHABLE, url=url, render=render)
+    return paginate(session, stmt, Lead, args, url=url, render=render)

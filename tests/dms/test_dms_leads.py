@@ -215,3 +215,32 @@ def test_no_pii_in_logs_or_events(api, db, dealer, caplog):
     dumped = str([e.data for e in events if e.type.startswith("lead.")])
     for secret in ("jane.doe@example.com", "5550102030", "1 Main St", "Austin 78701"):
         assert secret not in dumped
+
+
+def test_search_with_stripe_query_language(api):
+    post_lead(api)
+    body = lead_body(source="cars.com")
+    body["customer"] = {"first_name": "Bob", "last_name": "Smith", "email": "bob@example.com"}
+    post_lead(api, body)
+    result = api.get("/dms/leads/search?query=last_name:'smith' AND sync_status:'synced'")
+    assert result.status_code == 200, result.get_json()
+    data = result.get_json()
+    assert data["object"] == "search_result"
+    assert [lead["customer"]["email"] for lead in data["data"]] == ["bob@example.com"]
+    page = api.get("/dms/leads/search?query=email~'example.com'&limit=1").get_json()
+    assert page["has_more"] is True and page["next_page"]
+    rest = api.get(f"/dms/leads/search?query=email~'example.com'&limit=1&page={page['next_page']}")
+    assert rest.get_json()["data"][0]["id"] != page["data"][0]["id"]
+    err = assert_error(
+        api.get("/dms/leads/search?query=colour:'red'"), 400, "invalid_request_error"
+    )
+    assert err["param"] == "query"
+
+
+def test_invalid_us_zip_names_the_field(api):
+    body = lead_body()
+    body["customer"]["address"]["postal_code"] = "7870"
+    err = assert_error(post_lead(api, body), 400, "invalid_request_error")
+    assert err["param"] == "customer.address.postal_code"
+    body["customer"]["address"].update(postal_code="K1A 0B1", country="CA")
+    assert post_lead(api, body).status_code == 201
