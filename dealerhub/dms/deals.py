@@ -12,7 +12,7 @@ from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id
 from dealerhub.dms.masking import mask_deal
 from dealerhub.dms.models import Deal, Lead
-from dealerhub.dms.service import sync_dict
+from dealerhub.dms.render import sync_dict
 from dealerhub.errors import InvalidRequest, NotFound
 from dealerhub.events.service import record_event
 from dealerhub.pagination import paginate
