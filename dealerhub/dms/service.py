@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import or_, text
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
@@ -114,6 +114,19 @@ def _validate_contact(body: dict[str, Any]) -> None:
         )
 
 
+def _lock_person(session: Session, tenant: Tenant, email: str | None, phone: str | None) -> None:
+    """Serialise intake of the same person, so two simultaneous submissions merge instead of
+    both creating a lead. PostgreSQL: transaction-scoped advisory locks on the contact keys
+    (sorted, so two requests never wait on each other in opposite order). SQLite: write
+    transactions are already exclusive."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted(f"{tenant.dealer_id}:{tenant.livemode}:{k}" for k in (email, phone) if k)
+    for key in keys:
+        digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": digest})
+
+
 def _find_same_person(
     session: Session, tenant: Tenant, email: str | None, phone: str | None, last_name: str
 ) -> Lead | None:
@@ -155,6 +168,9 @@ def create_lead(
     """Accept one submission: replay an identical one, merge the same person's within the
     window, otherwise create a lead linked to a (found or new) customer."""
     _validate_contact(body)
+    contact = body["customer"]
+    email, phone = normalise_email(contact.get("email")), normalise_phone(contact.get("phone"))
+    _lock_person(session, tenant, email, phone)
     digest = payload_hash(provider, body)
     prior = session.scalars(
         scoped(LeadSubmission, tenant).where(col(LeadSubmission.payload_hash) == digest)
@@ -164,8 +180,6 @@ def create_lead(
         if lead is not None:
             return Intake(lead, "replayed")
 
-    contact = body["customer"]
-    email, phone = normalise_email(contact.get("email")), normalise_phone(contact.get("phone"))
     last_name = contact["last_name"].strip().lower()
     vehicles = _vehicles_of(body)
     same = _find_same_person(session, tenant, email, phone, last_name)

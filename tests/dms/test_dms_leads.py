@@ -244,3 +244,28 @@ def test_invalid_us_zip_names_the_field(api):
     assert err["param"] == "customer.address.postal_code"
     body["customer"]["address"].update(postal_code="K1A 0B1", country="CA")
     assert post_lead(api, body).status_code == 201
+
+
+def test_simultaneous_submissions_of_one_person_merge(client, dealer, db):
+    import threading
+
+    from dealerhub.dms.models import Lead
+    from tests.conftest import Api
+
+    api = Api(client.application.test_client(), dealer.secret_key)
+    results = []
+
+    def submit(source):
+        c = Api(client.application.test_client(), dealer.secret_key)
+        results.append(post_lead(c, lead_body(source=source)).status_code)
+
+    threads = [threading.Thread(target=submit, args=(f"site-{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200, 200, 200, 201]
+    with db.transaction() as s:
+        leads = list(s.scalars(select(Lead).where(Lead.dealer_id == dealer.id)))
+    assert len(leads) == 1
+    assert len(api.get(f"/dms/leads/{leads[0].customer_id}").get_json()["merged_sources"]) == 3
