@@ -25,7 +25,9 @@ def sync_record(kind: str, record_id: str) -> str:
 
     outcome = sync.run(flask_app().extensions["db"], kind, record_id, max_attempts=max_attempts())
     if outcome.status == "failed":
-        raise SyncRetryableFailure(f"{kind} {record_id}: {outcome.error}")
+        # Ids only: vendor messages can echo contact data, and Celery logs this on retry.
+        # The full reason is on the record (dms_sync.last_error).
+        raise SyncRetryableFailure(f"{kind} {record_id}: retryable DMS failure")
     return outcome.status
 
 

@@ -97,6 +97,7 @@ def test_lead_push_looks_up_then_inserts_and_returns_the_dms_key():
     ]
     assert all(c.request.method == "POST" and c.request.url == CUSTOMER_URL for c in calls)
     assert calls[0].request.headers["Content-Type"] == "text/xml; charset=utf-8"
+    assert calls[0].request.headers["User-Agent"].startswith("dealerhub/")
     first = fromstring(calls[0].request.body)
     assert find(first, "Email").text == "jane.doe@example.com"
     second = fromstring(calls[1].request.body)

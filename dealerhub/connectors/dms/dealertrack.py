@@ -24,7 +24,6 @@ import requests
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from dealerhub import __version__
 from dealerhub.connectors.base import (
     ConnectorAuthError,
     ConnectorError,
@@ -33,6 +32,7 @@ from dealerhub.connectors.base import (
     ConnectorUnavailable,
 )
 from dealerhub.connectors.dms.base import DmsContact, DmsDealPush, DmsLeadPush, DmsPushResult
+from dealerhub.http import make_session
 
 VENDOR = "dealertrack"
 NS = "opentrack.dealertrack.com"
@@ -91,8 +91,9 @@ class DealerTrackDms:
     ) -> None:
         self.credentials = credentials
         self.timeout = timeout
-        self.http = session or requests.Session()
-        self.http.headers["User-Agent"] = f"dealerhub/{__version__}"
+        # POSTs are never retried by the session: the sync task retries the whole push, whose
+        # look-up before insert keeps it from creating a second customer.
+        self.http = session or make_session(timeout=timeout)
 
     # --- envelope -----------------------------------------------------------------------
 
