@@ -269,3 +269,22 @@ def test_simultaneous_submissions_of_one_person_merge(client, dealer, db):
         leads = list(s.scalars(select(Lead).where(Lead.dealer_id == dealer.id)))
     assert len(leads) == 1
     assert len(api.get(f"/dms/leads/{leads[0].customer_id}").get_json()["merged_sources"]) == 3
+
+
+def test_openapi_documents_the_dms_endpoints(client):
+    spec = client.get("/openapi.json").get_json()
+    for path in (
+        "/dms/leads",
+        "/dms/leads/search",
+        "/dms/leads/{customer_id}",
+        "/dms/deals",
+        "/dms/deals/{deal_id}",
+        "/dms/sync/failures",
+        "/dms/sync/failures/{record_id}/replay",
+        "/dms/sync/runs",
+    ):
+        assert path in spec["paths"], path
+    content = spec["paths"]["/dms/leads"]["post"]["requestBody"]["content"]
+    assert {"application/json", "application/x-adf+xml"} <= set(content)
+    params = spec["paths"]["/dms/leads"]["post"]["parameters"]
+    assert any(p["name"] == "x-service-provider" and p["in"] == "header" for p in params)
