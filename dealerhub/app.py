@@ -31,6 +31,7 @@ AREAS: tuple[str, ...] = (
     "payments",
     "configuration",
     "credit",
+    "dms",
 )
 
 
