@@ -31,7 +31,9 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 LEVELS = (1, 8, 32)
-WORKERS, THREADS = 2, 4  # dealerhub serve's defaults
+# dealerhub serve's defaults; BENCH_WORKERS / BENCH_THREADS try other shapes.
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 
 
 def wait_up(url: str, timeout: float = 60) -> None:

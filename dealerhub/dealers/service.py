@@ -90,11 +90,32 @@ def roll_keys(
     return _issue_pair(session, dealer_id, livemode)
 
 
-def authenticate(*, session: Session, raw_key: str) -> ApiKey | None:
-    """The active key matching ``raw_key``, or ``None`` (unknown, malformed or expired)."""
+@dataclass(frozen=True)
+class KeyIdentity:
+    """Who an API key speaks for; all a request needs to know about its key."""
+
+    id: str
+    dealer_id: str
+    livemode: bool
+    kind: KeyKind
+
+
+def authenticate(*, session: Session, raw_key: str) -> KeyIdentity | None:
+    """The active key matching ``raw_key``, or ``None`` (unknown, malformed or expired).
+
+    Runs on every request, so it reads plain columns rather than building an ORM object.
+    """
     if not raw_key.startswith(("sk_test_", "sk_live_", "pk_test_", "pk_live_")):
         return None
-    key = session.scalars(select(ApiKey).where(col(ApiKey.key_hash) == hash_key(raw_key))).first()
-    if key is None or (key.expires_at is not None and key.expires_at <= now()):
+    row = session.execute(
+        select(
+            col(ApiKey.id),
+            col(ApiKey.dealer_id),
+            col(ApiKey.livemode),
+            col(ApiKey.kind),
+            col(ApiKey.expires_at),
+        ).where(col(ApiKey.key_hash) == hash_key(raw_key))
+    ).first()
+    if row is None or (row.expires_at is not None and row.expires_at <= now()):
         return None
-    return key
+    return KeyIdentity(row.id, row.dealer_id, row.livemode, row.kind)
