@@ -212,7 +212,7 @@ def keys_rotate_encryption(ctx: Context) -> None:
 
     app = ctx.app
     with app.extensions["db"].transaction() as session:
-        count = crypto.rotate_all(session, metadata)
+        count = crypto.rotate_all(session, metadata, app.extensions["settings"])
     click.echo(f"re-encrypted {count} values")
 
 

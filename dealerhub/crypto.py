@@ -82,11 +82,12 @@ class Encrypted(TypeDecorator[str]):
         return None if value is None else decrypt_str(value)
 
 
-# Extra rotation steps (e.g. encrypted certificate files) registered by areas.
-rotation_hooks: list[Callable[[Session], int]] = []
+# Extra rotation steps (e.g. encrypted certificate files) registered by areas; each gets the
+# session and the app's Settings and returns how many values it re-encrypted.
+rotation_hooks: list[Callable[[Session, Any], int]] = []
 
 
-def rotate_all(session: Session, metadata: Any) -> int:
+def rotate_all(session: Session, metadata: Any, settings: Any = None) -> int:
     """Re-encrypt every :class:`Encrypted` column (and registered extras) under the newest key."""
     ring = keyring()
     count = 0
@@ -106,7 +107,7 @@ def rotate_all(session: Session, metadata: Any) -> int:
                     )
                     count += 1
     for hook in rotation_hooks:
-        count += hook(session)
+        count += hook(session, settings)
     return count
 
 

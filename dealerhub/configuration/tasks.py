@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from dealerhub import crypto
+from dealerhub.config import Settings
 from dealerhub.configuration.certificates import CertStore
 from dealerhub.configuration.health import notify_certificate_expiry
 from dealerhub.configuration.models import Certificate
@@ -29,9 +30,9 @@ def certificate_expiry_notices() -> int:
         return notify_certificate_expiry(session)
 
 
-def rotate_certificate_files(session: Session) -> int:
+def rotate_certificate_files(session: Session, settings: Settings) -> int:
     """``dealerhub keys rotate-encryption`` hook: re-encrypt every stored certificate file."""
-    store = CertStore(flask_app().extensions["settings"].certs_dir)
+    store = CertStore(settings.certs_dir)
     return sum(store.rotate(cert.path) for cert in session.scalars(select(Certificate)))
 
 
