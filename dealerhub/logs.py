@@ -13,6 +13,8 @@ import re
 import sys
 from typing import Any
 
+from stdnum import luhn
+
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
@@ -41,19 +43,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def _mask_card(match: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", match.group(0))
-    if 13 <= len(digits) <= 19 and _luhn_ok(digits):
+    if 13 <= len(digits) <= 19 and luhn.is_valid(digits):
         return "*" * (len(digits) - 4) + digits[-4:]
     return match.group(0)
 

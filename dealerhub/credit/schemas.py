@@ -17,7 +17,7 @@ from marshmallow import (
 )
 from stdnum.us import ssn as us_ssn
 
-from dealerhub.pagination import ListArgsSchema
+from dealerhub.pagination import ListArgsSchema, list_schema
 
 PROVIDERS = ("transunion",)
 PURPOSES = ("credit_transaction", "written_instruction")
@@ -141,11 +141,7 @@ class CreditCheckSchema(Schema):
     metadata = fields.Dict()
 
 
-class CreditCheckListSchema(Schema):
-    object = fields.String()
-    data = fields.List(fields.Nested(CreditCheckSchema))
-    has_more = fields.Boolean()
-    url = fields.String()
+CreditCheckListSchema = list_schema(CreditCheckSchema)
 
 
 class CreditCheckListArgsSchema(ListArgsSchema):

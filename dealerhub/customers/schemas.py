@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from dealerhub.pagination import ListArgsSchema
+from dealerhub.pagination import ListArgsSchema, list_schema
 
 
 def validate_metadata(value: dict[str, str]) -> None:
@@ -76,8 +76,4 @@ class CustomerSchema(Schema):
     metadata = fields.Dict()
 
 
-class CustomerListSchema(Schema):
-    object = fields.String()
-    data = fields.List(fields.Nested(CustomerSchema))
-    has_more = fields.Boolean()
-    url = fields.String()
+CustomerListSchema = list_schema(CustomerSchema)

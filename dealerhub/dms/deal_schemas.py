@@ -7,7 +7,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate
 
 from dealerhub.dms.schemas import VehicleSchema, _metadata_field
-from dealerhub.pagination import ListArgsSchema
+from dealerhub.pagination import ListArgsSchema, list_schema
 
 Amount = lambda **kw: fields.Integer(  # noqa: E731 - a field factory reads best inline
     strict=True, validate=validate.Range(min=0, error="Must not be negative."), **kw
@@ -93,11 +93,7 @@ class DealSchema(Schema):
     metadata = fields.Dict()
 
 
-class DealListSchema(Schema):
-    object = fields.String()
-    data = fields.List(fields.Nested(DealSchema))
-    has_more = fields.Boolean()
-    url = fields.String()
+DealListSchema = list_schema(DealSchema)
 
 
 class DealListArgsSchema(ListArgsSchema):

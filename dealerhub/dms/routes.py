@@ -25,7 +25,7 @@ from dealerhub.dms.schemas import (
     LeadUpdateSchema,
 )
 from dealerhub.errors import InvalidRequest, ValidationFailed
-from dealerhub.pagination import ListArgsSchema
+from dealerhub.pagination import ListArgsSchema, list_schema
 
 blp = Blueprint("dms", __name__, description="DMS leads (JSON and ADF 1.0), deals and sync.")
 
@@ -187,11 +187,7 @@ class SyncFailureSchema(Schema):
     status = fields.String()
 
 
-class SyncFailureListSchema(Schema):
-    object = fields.String()
-    data = fields.List(fields.Nested(SyncFailureSchema))
-    has_more = fields.Boolean()
-    url = fields.String()
+SyncFailureListSchema = list_schema(SyncFailureSchema)
 
 
 class SyncRunSchema(Schema):
@@ -207,11 +203,7 @@ class SyncRunSchema(Schema):
     error = fields.String(allow_none=True)
 
 
-class SyncRunListSchema(Schema):
-    object = fields.String()
-    data = fields.List(fields.Nested(SyncRunSchema))
-    has_more = fields.Boolean()
-    url = fields.String()
+SyncRunListSchema = list_schema(SyncRunSchema)
 
 
 class SyncRunArgsSchema(ListArgsSchema):

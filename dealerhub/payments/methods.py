@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from sqlmodel import col
+from stdnum import luhn
 
 from dealerhub.connectors.base import PaymentSource
 from dealerhub.connectors.processors import sandbox
@@ -29,20 +30,10 @@ _TEST_TOKENS = {
 }
 
 
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def _card_from_test_number(
     tenant: Tenant, config: PaymentsConfig, number: str, exp_month: int, exp_year: int
 ) -> tuple[dict[str, Any], str]:
-    if not _luhn_ok(number):
+    if not luhn.is_valid(number):
         raise CardDeclined(
             "Your card number is incorrect.", code="incorrect_number", param="card.number"
         )

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from dealerhub.customers.schemas import AddressSchema, Metadata, ShippingSchema, Strict
-from dealerhub.pagination import ListArgsSchema
+from dealerhub.pagination import ListArgsSchema, list_schema
 
 # ISO 4217 codes we accept; the processor's capabilities narrow this at confirm time.
 CURRENCIES = ("usd", "cad", "eur", "gbp", "mxn", "aud", "jpy", "chf", "nzd")
@@ -232,19 +232,6 @@ LinkTokenSchema = _object_schema("LinkTokenSchema", "link_token expiration")
 PublicTokenSchema = _object_schema("PublicTokenSchema", "public_token accounts")
 
 
-def list_schema(name: str, item: type[Schema]) -> type[Schema]:
-    return type(
-        name,
-        (Schema,),
-        {
-            "object": fields.String(),
-            "data": fields.List(fields.Nested(item)),
-            "has_more": fields.Boolean(),
-            "url": fields.String(),
-        },
-    )
-
-
-PaymentMethodListSchema = list_schema("PaymentMethodListSchema", PaymentMethodSchema)
-PaymentIntentListSchema = list_schema("PaymentIntentListSchema", PaymentIntentSchema)
-RefundListSchema = list_schema("RefundListSchema", RefundSchema)
+PaymentMethodListSchema = list_schema(PaymentMethodSchema)
+PaymentIntentListSchema = list_schema(PaymentIntentSchema)
+RefundListSchema = list_schema(RefundSchema)
