@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import Connection, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -100,14 +100,14 @@ class KeyIdentity:
     kind: KeyKind
 
 
-def authenticate(*, session: Session, raw_key: str) -> KeyIdentity | None:
+def authenticate(*, conn: Connection, raw_key: str) -> KeyIdentity | None:
     """The active key matching ``raw_key``, or ``None`` (unknown, malformed or expired).
 
-    Runs on every request, so it reads plain columns rather than building an ORM object.
+    Runs on every request, so it is a plain Core query on a connection, not an ORM load.
     """
     if not raw_key.startswith(("sk_test_", "sk_live_", "pk_test_", "pk_live_")):
         return None
-    row = session.execute(
+    row = conn.execute(
         select(
             col(ApiKey.id),
             col(ApiKey.dealer_id),
