@@ -43,6 +43,11 @@ class DeletedSchema(Schema):
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = _Parser()
 
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        """As flask-smorest's, but a schema class is instantiated once here rather than by
+        webargs on every request (schemas keep no per-load state)."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
 
 def public(fn: F) -> F:
     """No API key needed (health, version, docs)."""
