@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
+from marshmallow import RAISE
 
 from dealerhub.api import Blueprint, public, session, tenant
 from dealerhub.events import endpoints, inbound, service
@@ -20,7 +21,7 @@ def _settings() -> Any:
 
 @blp.route("/events")
 class Events(MethodView):
-    @blp.arguments(s.EventListArgs, location="query")
+    @blp.arguments(s.EventListArgs, location="query", unknown=RAISE)
     @blp.response(200, s.EventListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List events, newest first (filters: type, types[], created, delivery_success)."""
@@ -54,7 +55,7 @@ class RetryEvent(MethodView):
 
 @blp.route("/webhook-endpoints")
 class WebhookEndpoints(MethodView):
-    @blp.arguments(s.EndpointListArgs, location="query")
+    @blp.arguments(s.EndpointListArgs, location="query", unknown=RAISE)
     @blp.response(200, s.EndpointListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List webhook endpoints."""
@@ -101,7 +102,7 @@ class RollSecret(MethodView):
 @blp.route("/payment/webhooks")
 class PaymentWebhooks(MethodView):
     @public
-    @blp.arguments(s.InboundArgs, location="query")
+    @blp.arguments(s.InboundArgs, location="query", unknown=RAISE)
     @blp.response(200, s.InboundAckSchema)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Receive a payment processor's webhook (signature checked over the raw body)."""
