@@ -50,11 +50,15 @@ class InboundMessage:
 
 
 class InboundProcessor(Protocol):
-    def parse(
-        self, raw: bytes, headers: Mapping[str, str], settings: Settings
-    ) -> InboundMessage:
+    def parse(self, raw: bytes, headers: Mapping[str, str], settings: Settings) -> InboundMessage:
         """Verify the signature over ``raw`` and parse it; raise :class:`InvalidSignature`
         or :class:`InvalidRequest` when it is not a genuine, well-formed message."""
+
+
+def header(headers: Mapping[str, str], name: str) -> str:
+    """A header value looked up case-insensitively ("" when absent)."""
+    lowered = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == lowered), "")
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
@@ -76,16 +80,14 @@ SANDBOX_DEFAULT_SECRET = "whsec_sandbox_processor_test_secret"  # noqa: S105 - d
 class SandboxProcessor:
     """The sandbox processor signs exactly like the hub signs its own webhooks."""
 
-    def parse(
-        self, raw: bytes, headers: Mapping[str, str], settings: Settings
-    ) -> InboundMessage:
+    def parse(self, raw: bytes, headers: Mapping[str, str], settings: Settings) -> InboundMessage:
         secret = settings.option("SANDBOX_WEBHOOK_SECRET")
         if not secret and not settings.is_production:
             secret = SANDBOX_DEFAULT_SECRET
         if not secret:
             raise InvalidSignature("The sandbox processor has no webhook secret configured.")
         try:
-            verify(raw, headers.get(HEADER, ""), secret)
+            verify(raw, header(headers, HEADER), secret)
         except SignatureVerificationError as exc:
             raise InvalidSignature(f"Invalid signature: {exc}") from exc
         body = _json_object(raw)
@@ -210,7 +212,7 @@ def sweep_inbound(session: Session, settings: Settings, *, limit: int = 500) -> 
 
     cutoff = dbmod.now() - policy_for(settings, True).lease
     stmt = (
-        select(InboundEvent.id)
+        select(col(InboundEvent.id))
         .where(
             col(InboundEvent.status) == InboundStatus.RECEIVED.value,
             col(InboundEvent.received) <= cutoff,

@@ -107,4 +107,6 @@ class PaymentWebhooks(MethodView):
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Receive a payment processor's webhook (signature checked over the raw body)."""
         name = args.get("processor") or request.headers.get(inbound.PROCESSOR_HEADER)
-        return inbound.receive(session(), _settings(), name, request.get_data(), request.headers)
+        return inbound.receive(
+            session(), _settings(), name, request.get_data(), dict(request.headers)
+        )

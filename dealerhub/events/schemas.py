@@ -144,7 +144,9 @@ class EndpointCreateArgs(StrictSchema):
 
 class EndpointUpdateArgs(StrictSchema):
     url = fields.String(validate=url_field)
-    enabled_events = fields.List(fields.String(validate=type_pattern), validate=enabled_events_field)
+    enabled_events = fields.List(
+        fields.String(validate=type_pattern), validate=enabled_events_field
+    )
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     metadata = metadata_field()
     disabled = fields.Boolean()

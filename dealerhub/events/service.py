@@ -163,9 +163,7 @@ def delivery_payload(delivery: WebhookDelivery, attempts: list[DeliveryAttempt])
     }
 
 
-def list_deliveries(
-    session: Session, tenant: Tenant, event_id: str, *, url: str
-) -> dict[str, Any]:
+def list_deliveries(session: Session, tenant: Tenant, event_id: str, *, url: str) -> dict[str, Any]:
     """Every delivery of one event (one per endpoint) with all its attempts, oldest first."""
     event = get_event(session, tenant, event_id)
     deliveries = list(
@@ -220,8 +218,8 @@ def retry_event(session: Session, tenant: Tenant, event_id: str) -> Event:
 
 def purge_events(session: Session, older_than: int) -> int:
     """Delete events created before ``older_than`` with their deliveries and attempts."""
-    old = select(Event.id).where(col(Event.created) < older_than)
-    old_deliveries = select(WebhookDelivery.id).where(col(WebhookDelivery.event_id).in_(old))
+    old = select(col(Event.id)).where(col(Event.created) < older_than)
+    old_deliveries = select(col(WebhookDelivery.id)).where(col(WebhookDelivery.event_id).in_(old))
     session.execute(
         delete(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(old_deliveries))
     )

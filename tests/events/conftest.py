@@ -47,8 +47,14 @@ def options(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     return set_options
 
 
-def emit(app: Any, dealer_id: str, type_: str, obj: dict[str, Any] | None = None, *,
-         livemode: bool = False) -> str:
+def emit(
+    app: Any,
+    dealer_id: str,
+    type_: str,
+    obj: dict[str, Any] | None = None,
+    *,
+    livemode: bool = False,
+) -> str:
     with app.extensions["db"].transaction() as session:
         event = record_event(session, Tenant(dealer_id, livemode), type_, obj or {"id": "x_1"})
         return event.id

@@ -8,13 +8,15 @@ from tests.events.conftest import emit
 
 
 def create(api, url, events=("*",), **extra):
-    return api.post("/webhook-endpoints", json={"url": url, "enabled_events": list(events),
-                                                **extra})
+    return api.post(
+        "/webhook-endpoints", json={"url": url, "enabled_events": list(events), **extra}
+    )
 
 
 def test_crud_secret_shown_once_and_encrypted(api, db, receiver):
-    r = create(api, receiver.url, ["payment_intent.*"], description="site",
-               metadata={"site": "main"})
+    r = create(
+        api, receiver.url, ["payment_intent.*"], description="site", metadata={"site": "main"}
+    )
     assert r.status_code == 200, r.get_data(as_text=True)
     body = r.get_json()
     we, secret = body["id"], body["secret"]
@@ -24,16 +26,20 @@ def test_crud_secret_shown_once_and_encrypted(api, db, receiver):
     assert "secret" not in got
     assert all("secret" not in e for e in api.get("/webhook-endpoints").get_json()["data"])
     with db.transaction() as session:
-        raw = session.execute(text("SELECT secret FROM webhook_endpoints WHERE id = :i"),
-                              {"i": we}).scalar_one()
+        raw = session.execute(
+            text("SELECT secret FROM webhook_endpoints WHERE id = :i"), {"i": we}
+        ).scalar_one()
     assert secret not in raw and raw.startswith("gAAAA")  # a Fernet token
-    r = api.patch(f"/webhook-endpoints/{we}", json={"enabled_events": ["*"], "disabled": True,
-                                                    "metadata": {"site": ""}})
+    r = api.patch(
+        f"/webhook-endpoints/{we}",
+        json={"enabled_events": ["*"], "disabled": True, "metadata": {"site": ""}},
+    )
     assert r.get_json()["status"] == "disabled" and r.get_json()["metadata"] == {}
     assert r.get_json()["enabled_events"] == ["*"]
     assert api.delete(f"/webhook-endpoints/{we}").get_json()["deleted"] is True
-    assert_error(api.get(f"/webhook-endpoints/{we}"), 404, "invalid_request_error",
-                 "resource_missing")
+    assert_error(
+        api.get(f"/webhook-endpoints/{we}"), 404, "invalid_request_error", "resource_missing"
+    )
 
 
 def test_validation_names_the_field_and_changes_nothing(api):
@@ -42,28 +48,41 @@ def test_validation_names_the_field_and_changes_nothing(api):
         ({"url": "http://127.0.0.1/x", "enabled_events": []}, "enabled_events"),
         ({"url": "http://127.0.0.1/x", "enabled_events": ["Bad Type"]}, "enabled_events.0"),
         ({"url": "http://127.0.0.1/x", "enabled_events": ["*"], "extra": 1}, "extra"),
-        ({"url": "http://127.0.0.1/x", "enabled_events": ["*"], "metadata": {"k" * 41: "v"}},
-         "metadata"),
+        (
+            {"url": "http://127.0.0.1/x", "enabled_events": ["*"], "metadata": {"k" * 41: "v"}},
+            "metadata",
+        ),
     ]:
-        body = assert_error(api.post("/webhook-endpoints", json=payload), 400,
-                            "invalid_request_error")
+        body = assert_error(
+            api.post("/webhook-endpoints", json=payload), 400, "invalid_request_error"
+        )
         assert body["param"] == param, body
     assert api.get("/webhook-endpoints").get_json()["data"] == []
 
 
 @pytest.fixture
 def fake_dns(monkeypatch):
-    table = {"public.example": ["93.184.216.34"], "internal.example": ["10.1.2.3"],
-             "rebind.example": ["93.184.216.34", "127.0.0.1"]}
+    table = {
+        "public.example": ["93.184.216.34"],
+        "internal.example": ["10.1.2.3"],
+        "rebind.example": ["93.184.216.34", "127.0.0.1"],
+    }
     monkeypatch.setattr(urls, "resolve", lambda host, port: table[host])
 
 
 def test_live_mode_requires_https_and_public_addresses(live_api, api, fake_dns):
     assert create(live_api, "https://public.example/hook").status_code == 200
-    refused = ["http://public.example/hook", "https://127.0.0.1/hook",
-               "https://169.254.169.254/latest", "https://internal.example/hook",
-               "https://rebind.example/hook", "https://[::1]/hook", "https://10.0.0.8/h",
-               "https://[::ffff:127.0.0.1]/h", "https://user:pw@public.example/h"]
+    refused = [
+        "http://public.example/hook",
+        "https://127.0.0.1/hook",
+        "https://169.254.169.254/latest",
+        "https://internal.example/hook",
+        "https://rebind.example/hook",
+        "https://[::1]/hook",
+        "https://10.0.0.8/h",
+        "https://[::ffff:127.0.0.1]/h",
+        "https://user:pw@public.example/h",
+    ]
     for url in refused:
         body = assert_error(create(live_api, url), 400, "invalid_request_error")
         assert body["param"] == "url", url
@@ -75,11 +94,16 @@ def test_live_mode_requires_https_and_public_addresses(live_api, api, fake_dns):
 
 def test_allow_private_lifts_the_address_check(app, live_api, monkeypatch, fake_dns):
     settings = app.extensions["settings"]
-    monkeypatch.setitem(app.extensions, "settings",
-                        settings.with_overrides(webhook_allow_private=True))
+    monkeypatch.setitem(
+        app.extensions, "settings", settings.with_overrides(webhook_allow_private=True)
+    )
     assert create(live_api, "https://internal.example/hook").status_code == 200
-    assert_error(create(live_api, "http://internal.example/hook"), 400,
-                 "invalid_request_error", "url_invalid")
+    assert_error(
+        create(live_api, "http://internal.example/hook"),
+        400,
+        "invalid_request_error",
+        "url_invalid",
+    )
 
 
 def test_roll_secret_with_overlap_signs_twice(app, api, dealer, receiver, clock):
@@ -108,5 +132,8 @@ def test_roll_secret_with_overlap_signs_twice(app, api, dealer, receiver, clock)
     header = receiver.requests[2].headers["Dealerhub-Signature"]
     assert header.count("v1=") == 1
     assert verify(receiver.requests[2].body, header, newest, now=clock.t)
-    assert_error(api.post(f"/webhook-endpoints/{first['id']}/roll-secret",
-                          json={"overlap": -1}), 400, "invalid_request_error")
+    assert_error(
+        api.post(f"/webhook-endpoints/{first['id']}/roll-secret", json={"overlap": -1}),
+        400,
+        "invalid_request_error",
+    )

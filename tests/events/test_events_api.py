@@ -19,11 +19,16 @@ def test_get_event_shape_and_tenancy(app, api, dealer, client):
     other = make_dealer(app, "Other Motors")
     from tests.conftest import Api
 
-    assert_error(Api(client, other.secret_key).get(f"/events/{event_id}"), 404,
-                 "invalid_request_error", "resource_missing")
+    assert_error(
+        Api(client, other.secret_key).get(f"/events/{event_id}"),
+        404,
+        "invalid_request_error",
+        "resource_missing",
+    )
     # the other mode of the same dealer does not see it either
-    assert_error(Api(client, dealer.live_secret_key).get(f"/events/{event_id}"), 404,
-                 "invalid_request_error")
+    assert_error(
+        Api(client, dealer.live_secret_key).get(f"/events/{event_id}"), 404, "invalid_request_error"
+    )
 
 
 def test_type_filters_exact_and_wildcards(app, api, dealer):
@@ -36,7 +41,9 @@ def test_type_filters_exact_and_wildcards(app, api, dealer):
     assert set(ids(api.get("/events?type=*.succeeded"))) == {a, c}
     assert set(ids(api.get("/events?type=*"))) == {a, b, c, d}
     assert set(ids(api.get("/events?types[]=charge.succeeded&types[]=payment_intent.created"))) == {
-        b, c}
+        b,
+        c,
+    }
 
 
 def test_types_limits_and_conflicts(api):
@@ -68,8 +75,9 @@ def test_created_filters_and_pagination(app, api, dealer, clock):
 
 def test_delivery_success_filter(app, api, dealer, receiver, clock):
     quiet = emit(app, dealer.id, "customer.created")  # no endpoint: delivered everywhere
-    ok = api.post("/webhook-endpoints", json={"url": receiver.url,
-                                              "enabled_events": ["customer.*"]})
+    ok = api.post(
+        "/webhook-endpoints", json={"url": receiver.url, "enabled_events": ["customer.*"]}
+    )
     assert ok.status_code == 200
     delivered = emit(app, dealer.id, "customer.updated")
     assert receiver.wait_for(1)
