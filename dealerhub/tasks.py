@@ -139,6 +139,8 @@ def init_celery(flask: Flask, settings: Settings, area_modules: list[str]) -> Ce
         task_always_eager=settings.tasks_eager,
         task_eager_propagates=settings.tasks_eager,
         task_ignore_result=True,
+        # One queue name per deployment (or per test run sharing a Redis server).
+        task_default_queue=settings.option("TASK_QUEUE", "celery"),
         task_acks_late=True,  # tasks are idempotent: a killed worker's task runs again
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,

@@ -30,7 +30,7 @@ class Receiver:
     every answer wait that many seconds (a slow or hanging receiver)."""
 
     status: int | Callable[[int], int] = 200
-    delay: float = 0.0
+    delay: float | Callable[[int], float] = 0.0
     record_bodies: bool = True
     requests: list[Received] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -61,8 +61,9 @@ class Receiver:
                         )
                     )
                     number = len(receiver.requests)
-                if receiver.delay:
-                    time.sleep(receiver.delay)
+                delay = receiver.delay(number) if callable(receiver.delay) else receiver.delay
+                if delay:
+                    time.sleep(delay)
                 status = receiver.status(number) if callable(receiver.status) else receiver.status
                 answer = json.dumps({"n": number}).encode()
                 self.send_response(status)
