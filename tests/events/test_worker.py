@@ -55,6 +55,7 @@ def worker_app(request, app, base_settings, tmp_path) -> Iterator[Any]:
     worker = create_app(settings)
     worker.config["queue"] = queue
     yield worker
+    worker.extensions["db"].dispose()
     reset_broker_pools()
     init_celery(app, app.extensions["settings"], area_modules("tasks"))
 
