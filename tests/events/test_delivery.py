@@ -236,3 +236,30 @@ def test_purge_keeps_thirty_days_at_least(app, api, dealer, clock, options, rete
     clock.advance(2 * 86400)
     purge_old_events()
     assert api.get(f"/events/{old}").status_code == 404
+
+
+def test_cli_sweep_and_purge(app, monkeypatch):
+    from click.testing import CliRunner
+
+    from dealerhub import cli
+
+    monkeypatch.setattr(cli.Context, "app", property(lambda self: app))
+    monkeypatch.setattr(cli.Context, "settings", property(lambda self: app.extensions["settings"]))
+    runner = CliRunner()
+    result = runner.invoke(cli.main, ["events", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("re-enqueued ")
+    result = runner.invoke(cli.main, ["events", "purge"])
+    assert result.exit_code == 0 and result.output.startswith("purged ")
+
+
+def test_delivery_logs_carry_no_payload_or_secret(app, api, dealer, receiver, caplog):
+    import logging
+
+    we = make_endpoint(api, receiver.url)
+    receiver.status = 500
+    with caplog.at_level(logging.DEBUG):
+        emit(app, dealer.id, "customer.created", {"id": "cus_1", "email": "jane@example.com"})
+    assert receiver.wait_for(1)
+    assert "jane@example.com" not in caplog.text
+    assert we["secret"] not in caplog.text
