@@ -20,7 +20,7 @@ class DeliveryPolicy:
     cap: int = 6 * 3600
     window: int = 3 * DAY
     disable_after: int = 3 * DAY
-    lease: int = 120
+    lease: int = 900
     timeout: float = 10.0
     # Retries due within this many seconds go to the broker with a countdown; later ones
     # are handed over by the periodic sweep (long broker ETAs are fragile).
@@ -45,7 +45,7 @@ def policy_for(settings: Settings, livemode: bool) -> DeliveryPolicy:
         cap=_int(settings, prefix + "RETRY_CAP_SECONDS", 6 * 3600 if livemode else 3600),
         window=_int(settings, prefix + "RETRY_WINDOW_SECONDS", window_default),
         disable_after=_int(settings, "WEBHOOK_DISABLE_AFTER_SECONDS", 3 * DAY),
-        lease=_int(settings, "WEBHOOK_LEASE_SECONDS", 120),
+        lease=_int(settings, "WEBHOOK_LEASE_SECONDS", 900),
         timeout=float(settings.option("WEBHOOK_TIMEOUT_SECONDS", "10")),
         countdown_max=_int(settings, "WEBHOOK_COUNTDOWN_MAX_SECONDS", 300),
     )
