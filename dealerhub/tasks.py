@@ -101,7 +101,7 @@ def _broker_settings(settings: Settings) -> dict[str, Any]:
         # kombu's filesystem transport: a folder of message files shared by every process on
         # this machine. It needs no server, which is what "embedded broker" means here.
         folder = url.removeprefix("filesystem://") or str(settings.data_dir / "broker")
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             Path(folder, sub).mkdir(parents=True, exist_ok=True)
         return {
             "broker_url": "filesystem://",
@@ -109,6 +109,8 @@ def _broker_settings(settings: Settings) -> dict[str, Any]:
                 "data_folder_in": f"{folder}/queue",
                 "data_folder_out": f"{folder}/queue",
                 "processed_folder": f"{folder}/processed",
+                # Without this kombu writes pidbox files into the current directory.
+                "control_folder": f"{folder}/control",
                 "store_processed": False,
                 "polling_interval": 0.05,
             },
