@@ -110,7 +110,7 @@ def bench_db(label: str, db_url: str, seconds: float, port: int) -> list[dict]:
         "PYTHONPATH": str(ROOT),
         "DEALERHUB_LOG_LEVEL": "WARNING",
     }
-    cli = [PY, "-m", "dealerhub.cli"]
+    cli = [PY, "-m", "dealerhub"]
     subprocess.run([*cli, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     out = subprocess.run(
         [*cli, "dealers", "create", "--name", "Bench", "--json"],

@@ -65,7 +65,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="heads", show_default=True)
+@click.option("--revision", default="head", show_default=True)
 @pass_ctx
 def db_upgrade(ctx: Context, revision: str) -> None:
     """Apply migrations."""
@@ -283,7 +283,3 @@ def _register_area_commands() -> None:
 _register_area_commands()
 
 __all__ = ["main"]
-
-
-if __name__ == "__main__":
-    main()

@@ -151,6 +151,7 @@ def init_celery(flask: Flask, settings: Settings, area_modules: list[str]) -> Ce
         schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
     _drop_connections()
     celery.conf.update(
+        # One queue name per deployment (or per test run sharing a Redis server).
         task_default_queue=settings.option("TASK_QUEUE", "celery"),
         task_always_eager=settings.tasks_eager,
         task_eager_propagates=settings.tasks_eager,

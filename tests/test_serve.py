@@ -31,7 +31,7 @@ def test_serve_answers_and_stops_cleanly(tmp_path, sig):
     env.pop("DEALERHUB_DATABASE_URL", None)  # its own SQLite file in its own data dir
     env.pop("DEALERHUB_BROKER_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dealerhub.cli", "serve", "--port", str(port), "--workers", "1"],
+        [sys.executable, "-m", "dealerhub", "serve", "--port", str(port), "--workers", "1"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

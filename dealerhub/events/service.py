@@ -1,21 +1,50 @@
-"""Recording events. Every area calls :func:`record_event` inside the transaction that makes
-the change, so the event exists if and only if the change does (the outbox pattern)."""
+"""Recording and querying events. Every area calls :func:`record_event` inside the
+transaction that makes the change, so the event, and one delivery row per matching webhook
+endpoint, exist if and only if the change does (the outbox pattern). Deliveries are handed
+to the broker after the commit; the periodic sweep re-sends whatever never got there."""
 
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
+from dealerhub import db as dbmod
 from dealerhub.db import new_id
-from dealerhub.events.models import Event
+from dealerhub.errors import InvalidRequest
+from dealerhub.events.models import (
+    DeliveryAttempt,
+    DeliveryStatus,
+    EndpointStatus,
+    Event,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from dealerhub.events.patterns import is_pattern, matches_any, to_like
 from dealerhub.logs import request_id_var
-from dealerhub.tenancy import Tenant
+from dealerhub.pagination import paginate
+from dealerhub.tasks import enqueue_after_commit
+from dealerhub.tenancy import Tenant, get_owned, scoped
 
 idempotency_key_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "idempotency_key", default=None
 )
+
+
+def _now() -> int:
+    return dbmod.now()  # looked up at call time so tests can freeze dealerhub.db.now
+
+
+def matching_endpoints(session: Session, tenant: Tenant, type_: str) -> list[WebhookEndpoint]:
+    stmt = scoped(WebhookEndpoint, tenant).where(
+        col(WebhookEndpoint.status) == EndpointStatus.ENABLED.value,
+        col(WebhookEndpoint.deleted).is_(False),
+    )
+    return [e for e in session.scalars(stmt) if matches_any(e.enabled_events, type_)]
 
 
 def record_event(
@@ -26,20 +55,41 @@ def record_event(
     *,
     previous_attributes: dict[str, Any] | None = None,
 ) -> Event:
-    """Add an event row carrying a snapshot of ``obj`` (already masked: no raw PII)."""
+    """Add an event row carrying a snapshot of ``obj`` (already masked: no raw PII), plus a
+    pending delivery per matching enabled endpoint, enqueued once the transaction commits."""
     data: dict[str, Any] = {"object": obj}
     if previous_attributes:
         data["previous_attributes"] = previous_attributes
+    now = _now()
+    endpoints = matching_endpoints(session, tenant, type_)
     event = Event(
         id=new_id("evt"),
         dealer_id=tenant.dealer_id,
         livemode=tenant.livemode,
+        created=now,
         type=type_,
         data=data,
         request_id=request_id_var.get(),
         idempotency_key=idempotency_key_var.get(),
+        pending_webhooks=len(endpoints),
     )
     session.add(event)
+    if endpoints:
+        from dealerhub.events.tasks import deliver
+
+        for endpoint in endpoints:
+            delivery = WebhookDelivery(
+                id=new_id("whd"),
+                dealer_id=tenant.dealer_id,
+                livemode=tenant.livemode,
+                created=now,
+                event_id=event.id,
+                endpoint_id=endpoint.id,
+                next_attempt_at=now,
+                queued_at=now,
+            )
+            session.add(delivery)
+            enqueue_after_commit(session, deliver, delivery.id)
     return event
 
 
@@ -55,3 +105,124 @@ def event_payload(event: Event) -> dict[str, Any]:
         "request": {"id": event.request_id, "idempotency_key": event.idempotency_key},
         "pending_webhooks": event.pending_webhooks,
     }
+
+
+def list_events(
+    session: Session, tenant: Tenant, args: Mapping[str, Any], *, url: str
+) -> dict[str, Any]:
+    stmt = scoped(Event, tenant)
+    type_ = args.get("type")
+    types = args.get("types")
+    if type_ and types:
+        raise InvalidRequest("You may pass either type or types[], not both.", param="types")
+    if type_:
+        if is_pattern(type_):
+            stmt = stmt.where(col(Event.type).like(to_like(type_), escape="\\"))
+        else:
+            stmt = stmt.where(col(Event.type) == type_)
+    elif types:
+        stmt = stmt.where(col(Event.type).in_(types))
+    success = args.get("delivery_success")
+    if success is True:
+        stmt = stmt.where(col(Event.pending_webhooks) == 0)
+    elif success is False:
+        stmt = stmt.where(col(Event.pending_webhooks) > 0)
+    return paginate(session, stmt, Event, args, url=url, render=event_payload)
+
+
+def get_event(session: Session, tenant: Tenant, event_id: str) -> Event:
+    return get_owned(session, Event, event_id, tenant)
+
+
+def delivery_payload(delivery: WebhookDelivery, attempts: list[DeliveryAttempt]) -> dict[str, Any]:
+    return {
+        "id": delivery.id,
+        "object": "webhook_delivery",
+        "event": delivery.event_id,
+        "webhook_endpoint": delivery.endpoint_id,
+        "status": delivery.status,
+        "attempt_count": delivery.attempt_count,
+        "next_attempt_at": delivery.next_attempt_at
+        if delivery.status == DeliveryStatus.PENDING.value
+        else None,
+        "last_attempt_at": delivery.last_attempt_at,
+        "succeeded_at": delivery.succeeded_at,
+        "created": delivery.created,
+        "livemode": delivery.livemode,
+        "attempts": [
+            {
+                "object": "webhook_delivery_attempt",
+                "created": a.created,
+                "status_code": a.status_code,
+                "latency_ms": a.latency_ms,
+                "response_body": a.response_body,
+                "error": a.error,
+            }
+            for a in attempts
+        ],
+    }
+
+
+def list_deliveries(session: Session, tenant: Tenant, event_id: str, *, url: str) -> dict[str, Any]:
+    """Every delivery of one event (one per endpoint) with all its attempts, oldest first."""
+    event = get_event(session, tenant, event_id)
+    deliveries = list(
+        session.scalars(
+            scoped(WebhookDelivery, tenant)
+            .where(col(WebhookDelivery.event_id) == event.id)
+            .order_by(col(WebhookDelivery.created), col(WebhookDelivery.id))
+        )
+    )
+    by_delivery: dict[str, list[DeliveryAttempt]] = {d.id: [] for d in deliveries}
+    if deliveries:
+        attempts = session.scalars(
+            select(DeliveryAttempt)
+            .where(col(DeliveryAttempt.delivery_id).in_(list(by_delivery)))
+            .order_by(col(DeliveryAttempt.created), col(DeliveryAttempt.id))
+        )
+        for attempt in attempts:
+            by_delivery[attempt.delivery_id].append(attempt)
+    return {
+        "object": "list",
+        "data": [delivery_payload(d, by_delivery[d.id]) for d in deliveries],
+        "has_more": False,
+        "url": url,
+    }
+
+
+def retry_event(session: Session, tenant: Tenant, event_id: str) -> Event:
+    """Re-send now every delivery of the event that has not succeeded, to endpoints that are
+    still enabled."""
+    from dealerhub.events.tasks import deliver
+
+    event = get_event(session, tenant, event_id)
+    now = _now()
+    stmt = (
+        scoped(WebhookDelivery, tenant)
+        .where(
+            col(WebhookDelivery.event_id) == event.id,
+            col(WebhookDelivery.status) != DeliveryStatus.SUCCEEDED.value,
+        )
+        .with_for_update()
+    )
+    for delivery in session.scalars(stmt):
+        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
+        if endpoint is None or endpoint.deleted or endpoint.status != EndpointStatus.ENABLED:
+            continue
+        delivery.status = DeliveryStatus.PENDING.value
+        delivery.next_attempt_at = now
+        delivery.queued_at = now
+        enqueue_after_commit(session, deliver, delivery.id)
+    return event
+
+
+def purge_events(session: Session, older_than: int) -> int:
+    """Delete events created before ``older_than`` with their deliveries and attempts."""
+    old = select(col(Event.id)).where(col(Event.created) < older_than)
+    old_deliveries = select(col(WebhookDelivery.id)).where(col(WebhookDelivery.event_id).in_(old))
+    session.execute(
+        delete(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(old_deliveries))
+    )
+    session.execute(delete(WebhookDelivery).where(col(WebhookDelivery.event_id).in_(old)))
+    result = session.execute(delete(Event).where(col(Event.created) < older_than))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,5 @@
+"""``python -m dealerhub``: the same as the ``dealerhub`` command."""
+
+from dealerhub.cli import main
+
+main()

@@ -1,0 +1,112 @@
+"""Events, webhook endpoints and inbound processor webhooks over HTTP (thin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask.views import MethodView
+from marshmallow import RAISE
+
+from dealerhub.api import Blueprint, public, session, tenant
+from dealerhub.events import endpoints, inbound, service
+from dealerhub.events import schemas as s
+
+blp = Blueprint("events", __name__, description="Events, webhook endpoints and inbound webhooks.")
+
+
+def _settings() -> Any:
+    return current_app.extensions["settings"]
+
+
+@blp.route("/events")
+class Events(MethodView):
+    @blp.arguments(s.EventListArgs, location="query", unknown=RAISE)
+    @blp.response(200, s.EventListSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List events, newest first (filters: type, types[], created, delivery_success)."""
+        return service.list_events(session(), tenant(), args, url="/events")
+
+
+@blp.route("/events/<string:event_id>")
+class OneEvent(MethodView):
+    @blp.response(200, s.EventSchema)
+    def get(self, event_id: str) -> dict[str, Any]:
+        """Retrieve an event."""
+        return service.event_payload(service.get_event(session(), tenant(), event_id))
+
+
+@blp.route("/events/<string:event_id>/deliveries")
+class EventDeliveries(MethodView):
+    @blp.response(200, s.DeliveryListSchema)
+    def get(self, event_id: str) -> dict[str, Any]:
+        """Webhook deliveries of an event, with every attempt (time, status, latency)."""
+        url = f"/events/{event_id}/deliveries"
+        return service.list_deliveries(session(), tenant(), event_id, url=url)
+
+
+@blp.route("/events/<string:event_id>/retry")
+class RetryEvent(MethodView):
+    @blp.response(200, s.EventSchema)
+    def post(self, event_id: str) -> dict[str, Any]:
+        """Re-send now every delivery of the event that has not succeeded."""
+        return service.event_payload(service.retry_event(session(), tenant(), event_id))
+
+
+@blp.route("/webhook-endpoints")
+class WebhookEndpoints(MethodView):
+    @blp.arguments(s.EndpointListArgs, location="query", unknown=RAISE)
+    @blp.response(200, s.EndpointListSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List webhook endpoints."""
+        return endpoints.list_endpoints(session(), tenant(), args, url="/webhook-endpoints")
+
+    @blp.arguments(s.EndpointCreateArgs)
+    @blp.response(200, s.EndpointSchema)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Create a webhook endpoint; the whsec_ secret is returned only here."""
+        endpoint = endpoints.create_endpoint(session(), tenant(), _settings(), args)
+        return endpoints.endpoint_payload(endpoint, secret=True)
+
+
+@blp.route("/webhook-endpoints/<string:endpoint_id>")
+class OneWebhookEndpoint(MethodView):
+    @blp.response(200, s.EndpointSchema)
+    def get(self, endpoint_id: str) -> dict[str, Any]:
+        """Retrieve a webhook endpoint (without its secret)."""
+        return endpoints.endpoint_payload(endpoints.get_endpoint(session(), tenant(), endpoint_id))
+
+    @blp.arguments(s.EndpointUpdateArgs)
+    @blp.response(200, s.EndpointSchema)
+    def patch(self, args: dict[str, Any], endpoint_id: str) -> dict[str, Any]:
+        """Update url, enabled_events, description, metadata or disabled."""
+        endpoint = endpoints.update_endpoint(session(), tenant(), _settings(), endpoint_id, args)
+        return endpoints.endpoint_payload(endpoint)
+
+    @blp.response(200, s.DeletedSchema)
+    def delete(self, endpoint_id: str) -> dict[str, Any]:
+        """Delete a webhook endpoint; its pending retries stop."""
+        return endpoints.delete_endpoint(session(), tenant(), endpoint_id)
+
+
+@blp.route("/webhook-endpoints/<string:endpoint_id>/roll-secret")
+class RollSecret(MethodView):
+    @blp.arguments(s.RollSecretArgs)
+    @blp.response(200, s.EndpointSchema)
+    def post(self, args: dict[str, Any], endpoint_id: str) -> dict[str, Any]:
+        """Issue a new secret; with `overlap` seconds the old one keeps signing too."""
+        endpoint = endpoints.roll_secret(session(), tenant(), endpoint_id, args["overlap"])
+        return endpoints.endpoint_payload(endpoint, secret=True)
+
+
+@blp.route("/payment/webhooks")
+class PaymentWebhooks(MethodView):
+    @public
+    @blp.arguments(s.InboundArgs, location="query", unknown=RAISE)
+    @blp.response(200, s.InboundAckSchema)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Receive a payment processor's webhook (signature checked over the raw body)."""
+        name = args.get("processor") or request.headers.get(inbound.PROCESSOR_HEADER)
+        return inbound.receive(
+            session(), _settings(), name, request.get_data(), dict(request.headers)
+        )

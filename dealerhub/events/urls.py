@@ -1,0 +1,71 @@
+"""Where webhooks may go. Live mode: https only, and never to loopback, link-local, private
+or otherwise non-public addresses unless the operator set ``DEALERHUB_WEBHOOK_ALLOW_PRIVATE``.
+Test mode also allows http and loopback (a developer's own machine).
+
+URLs are checked when an endpoint is saved and again before every attempt, because DNS
+answers change.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from dealerhub.errors import InvalidRequest
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class UnsafeURL(InvalidRequest):
+    code = "url_invalid"
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """All addresses ``host`` resolves to (a seam tests replace to avoid real DNS)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def _addresses(host: str, port: int) -> list[IPAddress]:
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    try:
+        found = resolve(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise UnsafeURL(f"The host {host!r} could not be resolved.", param="url") from exc
+    return [ipaddress.ip_address(a.split("%")[0]) for a in found]
+
+
+def _public(addr: IPAddress) -> bool:
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return addr.is_global and not addr.is_multicast
+
+
+def check_url(url: str, *, livemode: bool, allow_private: bool, resolve_host: bool = True) -> None:
+    """Raise :class:`UnsafeURL` (a 400 naming ``url``) unless ``url`` may receive webhooks."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise UnsafeURL("The url is not a valid URL.", param="url") from exc
+    allowed_schemes = {"https"} if livemode else {"http", "https"}
+    if parts.scheme not in allowed_schemes:
+        need = "https" if livemode else "http or https"
+        raise UnsafeURL(f"Webhook URLs must use {need} in this mode.", param="url")
+    if not parts.hostname:
+        raise UnsafeURL("The url has no host.", param="url")
+    if parts.username or parts.password:
+        raise UnsafeURL("Webhook URLs may not carry credentials.", param="url")
+    if allow_private or not resolve_host:
+        return
+    for addr in _addresses(parts.hostname, port):
+        if _public(addr) or (not livemode and addr.is_loopback):
+            continue
+        raise UnsafeURL(
+            "Webhook URLs may not point at loopback, link-local or private addresses.",
+            param="url",
+        )
