@@ -10,9 +10,10 @@ from celery.schedules import crontab
 from sqlmodel import col, select
 
 from dealerhub.db import now
+from dealerhub.payments import webhooks  # registers the processor webhook handlers
 from dealerhub.tasks import enqueue_after_commit, flask_app, register
 
-__all__ = ["BEAT_SCHEDULE", "enqueue_after_commit"]
+__all__ = ["BEAT_SCHEDULE", "enqueue_after_commit", "webhooks"]
 
 log = logging.getLogger(__name__)
 
