@@ -56,5 +56,4 @@ def emit(
     livemode: bool = False,
 ) -> str:
     with app.extensions["db"].transaction() as session:
-        event = record_event(session, Tenant(dealer_id, livemode), type_, obj or {"id": "x_1"})
-        return event.id
+        return record_event(session, Tenant(dealer_id, livemode), type_, obj or {"id": "x_1"})
