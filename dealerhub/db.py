@@ -7,8 +7,9 @@ SQLite and PostgreSQL run the same code. On SQLite, write transactions start wit
 
 from __future__ import annotations
 
+import fcntl
+import os
 import secrets
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -82,16 +83,24 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         # SQLite's busy handler sleeps in growing steps (up to 100 ms) while another writer
-        # holds the lock, which turns contention into long tail latencies. Threads of one
-        # process therefore queue on a fair in-process lock first; only other processes (the
-        # worker) still meet the busy handler.
-        write_lock = threading.Lock()
+        # holds the lock, which turns contention into long tail latencies. Writers therefore
+        # queue on an flock() of a lock file next to the database first: the kernel wakes the
+        # next writer the moment the lock is free, across threads and processes alike, and a
+        # crashed process's lock is released with its file descriptors.
+        db_file = _sqlite_path(url)
+        lock_path = f"{db_file}.writelock" if db_file else None
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-            if mode == "IMMEDIATE" and write_lock.acquire(timeout=60):
-                conn.info["dealerhub_write_lock"] = True
+            if mode == "IMMEDIATE" and lock_path:
+                fd = conn.info.get("dealerhub_lock_fd")
+                if fd is None:
+                    fd = conn.info["dealerhub_lock_fd"] = os.open(
+                        lock_path, os.O_RDWR | os.O_CREAT, 0o600
+                    )
+                fcntl.flock(fd, fcntl.LOCK_EX)  # blocks without holding the GIL
+                conn.info["dealerhub_locked"] = True
             try:
                 conn.exec_driver_sql(f"BEGIN {mode}")
             except BaseException:
@@ -99,16 +108,28 @@ def make_engine(url: str) -> Engine:
                 raise
 
         def _release(conn: Any) -> None:
-            if conn.info.pop("dealerhub_write_lock", False):
-                write_lock.release()
+            if conn.info.pop("dealerhub_locked", False):
+                fcntl.flock(conn.info["dealerhub_lock_fd"], fcntl.LOCK_UN)
 
         # Fired just before COMMIT/ROLLBACK: the next writer may meet the busy handler for
         # the instant the commit takes, never for a whole transaction.
         event.listen(engine, "commit", _release)
         event.listen(engine, "rollback", _release)
 
+        @event.listens_for(engine, "close")
+        def _close_lock_fd(_dbapi_conn: Any, record: Any) -> None:
+            fd = record.info.pop("dealerhub_lock_fd", None)
+            if fd is not None:
+                os.close(fd)
+
         return engine
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_path(url: str) -> str | None:
+    """The database file of a SQLite URL (``None`` for in-memory databases)."""
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    return None if path in ("", ":memory:") else path
 
 
 class Database:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError
 
 from dealerhub.api import Blueprint, key_kind, publishable, session, tenant
 from dealerhub.dealers.models import Dealer
@@ -23,9 +23,12 @@ from dealerhub.dms.schemas import (
     LeadSchema,
     LeadSearchArgsSchema,
     LeadUpdateSchema,
+    SyncFailureListSchema,
+    SyncFailureSchema,
+    SyncRunArgsSchema,
+    SyncRunListSchema,
 )
 from dealerhub.errors import InvalidRequest, ValidationFailed
-from dealerhub.pagination import ListArgsSchema, list_schema
 
 blp = Blueprint("dms", __name__, description="DMS leads (JSON and ADF 1.0), deals and sync.")
 
@@ -173,41 +176,6 @@ class DealById(MethodView):
     @blp.response(200, DealSchema)
     def get(self, deal_id: str) -> Any:
         return deals.deal_to_dict(deals.get_deal(session(), tenant(), deal_id))
-
-
-class SyncFailureSchema(Schema):
-    id = fields.String()
-    object = fields.String()
-    record_type = fields.String()
-    created = fields.Integer()
-    livemode = fields.Boolean()
-    failed_at = fields.Integer()
-    attempts = fields.Integer()
-    last_error = fields.String(allow_none=True)
-    status = fields.String()
-
-
-SyncFailureListSchema = list_schema(SyncFailureSchema)
-
-
-class SyncRunSchema(Schema):
-    id = fields.String()
-    object = fields.String()
-    created = fields.Integer()
-    livemode = fields.Boolean()
-    workflow = fields.String()
-    trigger = fields.String()
-    status = fields.String()
-    finished = fields.Integer(allow_none=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    error = fields.String(allow_none=True)
-
-
-SyncRunListSchema = list_schema(SyncRunSchema)
-
-
-class SyncRunArgsSchema(ListArgsSchema):
-    workflow = fields.String()
 
 
 @blp.route("/dms/sync/failures")

@@ -14,7 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from dealerhub.pagination import ListArgsSchema
+from dealerhub.pagination import ListArgsSchema, list_schema
 
 _ZIP = re.compile(r"\d{5}(?:-\d{4})?")
 SYNC_STATUSES = ("pending", "synced", "failed", "dead")
@@ -186,3 +186,38 @@ class LeadListSchema(Schema):
     has_more = fields.Boolean()
     next_page = fields.String(allow_none=True)
     url = fields.String()
+
+
+class SyncFailureSchema(Schema):
+    id = fields.String()
+    object = fields.String()
+    record_type = fields.String()
+    created = fields.Integer()
+    livemode = fields.Boolean()
+    failed_at = fields.Integer()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    status = fields.String()
+
+
+SyncFailureListSchema = list_schema(SyncFailureSchema)
+
+
+class SyncRunSchema(Schema):
+    id = fields.String()
+    object = fields.String()
+    created = fields.Integer()
+    livemode = fields.Boolean()
+    workflow = fields.String()
+    trigger = fields.String()
+    status = fields.String()
+    finished = fields.Integer(allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    error = fields.String(allow_none=True)
+
+
+SyncRunListSchema = list_schema(SyncRunSchema)
+
+
+class SyncRunArgsSchema(ListArgsSchema):
+    workflow = fields.String()
