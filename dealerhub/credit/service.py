@@ -233,10 +233,8 @@ def _provider_error(exc: ConnectorError, check: CreditCheck) -> CreditProviderEr
     )
 
 
-def get_credit_check(
-    session: Session, tenant: Tenant, check_id: str, *, actor: str
-) -> dict[str, Any]:
-    check = get_owned(session, CreditCheck, check_id, tenant, name="credit_check")
+def _viewed(session: Session, tenant: Tenant, check: CreditCheck, actor: str) -> dict[str, Any]:
+    """Every view of a report is audited with the permissible purpose of its pull."""
     record_audit(
         session,
         tenant,
@@ -248,6 +246,13 @@ def get_credit_check(
     return to_dict(check)
 
 
+def get_credit_check(
+    session: Session, tenant: Tenant, check_id: str, *, actor: str
+) -> dict[str, Any]:
+    check = get_owned(session, CreditCheck, check_id, tenant, name="credit_check")
+    return _viewed(session, tenant, check, actor)
+
+
 def list_credit_checks(
     session: Session, tenant: Tenant, args: Mapping[str, Any], *, actor: str
 ) -> dict[str, Any]:
@@ -256,15 +261,7 @@ def list_credit_checks(
         stmt = stmt.where(col(CreditCheck.status) == args["status"])
 
     def render(check: CreditCheck) -> dict[str, Any]:
-        record_audit(
-            session,
-            tenant,
-            actor=actor,
-            action="credit_check.view",
-            object_id=check.id,
-            permissible_purpose=check.permissible_purpose,
-        )
-        return to_dict(check)
+        return _viewed(session, tenant, check, actor)
 
     return paginate(session, stmt, CreditCheck, args, url="/credit/checks", render=render)
 
