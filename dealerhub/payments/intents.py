@@ -33,7 +33,7 @@ from dealerhub.payments.common import (
 )
 from dealerhub.payments.models import Charge, PaymentIntent, PaymentMethod
 from dealerhub.payments.states import PI_EVENTS, PI_TRANSITIONS, PIStatus, check, move
-from dealerhub.tenancy import Tenant, get_owned
+from dealerhub.tenancy import Tenant, get_owned, scoped
 
 LABEL = "PaymentIntent"
 
@@ -56,6 +56,18 @@ def _new_charge(session: Session, pi: PaymentIntent, charge: Charge) -> None:
     charges = charges_of(session, pi)
     session.add(charge)
     charges.insert(0, charge)
+
+
+def charges_stmt(tenant: Tenant, payment_intent: str | None) -> Any:
+    """The tenant's charges (attempts), optionally of one intent, for ``GET /payment/charges``."""
+    stmt = scoped(Charge, tenant)
+    if payment_intent:
+        stmt = stmt.where(col(Charge.payment_intent_id) == payment_intent)
+    return stmt
+
+
+def get_charge(session: Session, tenant: Tenant, charge_id: str) -> Charge:
+    return get_owned(session, Charge, charge_id, tenant, name="charge")
 
 
 def to_dict(session: Session, pi: PaymentIntent) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from dealerhub.errors import ValidationFailed
 from dealerhub.pagination import paginate
 from dealerhub.payments import intents, refunds, render, schemas
 from dealerhub.payments.blueprint import blp, config
-from dealerhub.payments.models import PaymentIntent, Refund
+from dealerhub.payments.models import Charge, PaymentIntent, Refund
 
 __all__ = ["blp"]
 
@@ -117,6 +117,24 @@ class CancelIntent(MethodView):
             reason = body.get("cancellation_reason")
         s = session()
         return intents.to_dict(s, intents.cancel_intent(s, tenant(), payment_intent_id, reason))
+
+
+@blp.route("/payment/charges")
+class Charges(MethodView):
+    @blp.arguments(schemas.ChargeListArgs, location="query")
+    @blp.response(200, schemas.ChargeListSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List charges, the payment attempts of intents (filter ``payment_intent``)."""
+        stmt = intents.charges_stmt(tenant(), args.get("payment_intent"))
+        return paginate(session(), stmt, Charge, args, url="/payment/charges", render=render.charge)
+
+
+@blp.route("/payment/charges/<charge_id>")
+class ChargeById(MethodView):
+    @blp.response(200, schemas.ChargeSchema)
+    def get(self, charge_id: str) -> Any:
+        """Retrieve a charge."""
+        return render.charge(intents.get_charge(session(), tenant(), charge_id))
 
 
 @blp.route("/payment/refunds")

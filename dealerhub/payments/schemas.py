@@ -145,6 +145,10 @@ class RefundListArgs(ListArgsSchema):
     payment_intent = fields.String(validate=validate.Length(max=80))
 
 
+class ChargeListArgs(ListArgsSchema):
+    payment_intent = fields.String(validate=validate.Length(max=80))
+
+
 class SetupIntentCreateSchema(Strict):
     customer = _id()
     payment_method = _id()
@@ -214,6 +218,11 @@ PaymentIntentSchema = _object_schema(
     "on_behalf_of payment_method payment_method_options payment_method_types receipt_email "
     "review setup_future_usage shipping status",
 )
+ChargeSchema = _object_schema(
+    "ChargeSchema",
+    f"{_COMMON} amount amount_captured amount_refunded currency captured paid refunded status "
+    "payment_intent payment_method failure_code failure_message outcome metadata",
+)
 RefundSchema = _object_schema(
     "RefundSchema",
     f"{_COMMON} amount charge currency payment_intent reason status failure_reason metadata",
@@ -233,5 +242,6 @@ PublicTokenSchema = _object_schema("PublicTokenSchema", "public_token accounts")
 
 
 PaymentMethodListSchema = list_schema(PaymentMethodSchema)
+ChargeListSchema = list_schema(ChargeSchema)
 PaymentIntentListSchema = list_schema(PaymentIntentSchema)
 RefundListSchema = list_schema(RefundSchema)

@@ -215,3 +215,23 @@ def test_attach_list_update_detach(api, events):
     r = api.delete(f"/payment/payment-methods/{pm['id']}")
     assert r.get_json()["customer"] is None and events("payment_method.detached")
     assert api.get(f"/payment/payment-methods/all/{cus['id']}").get_json()["data"] == []
+
+
+def test_charges_list_and_retrieve(api, live_api):
+    from tests.payments.conftest import intent
+
+    declined = intent(api, payment_method="pm_card_chargeDeclined", confirm=True)
+    assert declined.status_code == 402
+    pi = api.get("/payment/payment-intents?limit=1").get_json()["data"][0]
+    ok = api.post(
+        f"/payment/payment-intents/{pi['id']}/confirm", json={"payment_method": "pm_card_visa"}
+    ).get_json()
+    assert ok["status"] == "succeeded"
+    listed = api.get(ok["charges"]["url"]).get_json()  # the url the intent itself gives
+    assert listed["object"] == "list"
+    assert [c["status"] for c in listed["data"]] == ["succeeded", "failed"]
+    assert {c["payment_intent"] for c in listed["data"]} == {pi["id"]}
+    one = api.get(f"/payment/charges/{ok['latest_charge']}").get_json()
+    assert one["object"] == "charge"
+    assert one["amount_captured"] == 2000
+    assert live_api.get(f"/payment/charges/{ok['latest_charge']}").status_code == 404
