@@ -39,8 +39,9 @@ class Secret(str):
 class Settings:
     env: Environment = Environment.DEVELOPMENT
     data_dir: Path = Path("var")
-    database_url: str = ""
-    broker_url: str = ""
+    # URLs may carry passwords: kept out of repr() like the secrets.
+    database_url: str = field(default="", repr=False)
+    broker_url: str = field(default="", repr=False)
     secret_key: Secret = Secret("")
     encryption_keys: tuple[Secret, ...] = ()
     certs_dir: Path = Path("certs")
@@ -50,7 +51,7 @@ class Settings:
     tasks_eager: bool = False
     idempotency_ttl_hours: int = 24
     webhook_allow_private: bool = False
-    extra: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def is_production(self) -> bool:

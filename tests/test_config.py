@@ -57,8 +57,12 @@ def test_secrets_do_not_show_in_repr_or_options(tmp_path):
             "DEALERHUB_ENCRYPTION_KEYS": key,
             "DEALERHUB_SECRET_KEY": "s3cret-value",
             "DEALERHUB_WEBHOOK_RETRY_HOURS": "72",
+            "DEALERHUB_SANDBOX_WEBHOOK_SECRET": "whsec_option_value",
+            "DEALERHUB_DATABASE_URL": "postgresql+psycopg://app:pg-pass-123@db/app",
         }
     )
+    assert "whsec_option_value" not in repr(settings)
+    assert "pg-pass-123" not in repr(settings)
     assert key not in repr(settings)
     assert "s3cret-value" not in repr(settings)
     assert settings.option("WEBHOOK_RETRY_HOURS") == "72"
