@@ -70,7 +70,14 @@ class DealerhubTask(Task):
                         base=self.retry_backoff_base,
                         cap=self.retry_backoff_cap,
                     )
-                    log.warning("task %s retrying in %.1fs: %s", self.name, countdown, exc)
+                    # The class and vendor code only: vendor messages may quote customer data.
+                    log.warning(
+                        "task %s retrying in %.1fs: %s %s",
+                        self.name,
+                        countdown,
+                        type(exc).__name__,
+                        getattr(exc, "vendor_code", None) or "",
+                    )
                     raise self.retry(exc=exc, countdown=countdown) from exc
                 raise
             finally:
