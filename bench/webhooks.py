@@ -112,8 +112,8 @@ def run(events: int, processes: int, broker: str | None, database: str | None) -
             with db.transaction() as session:
                 for i in range(first, min(first + batch, events)):
                     t = time.time()
-                    event = record_event(session, tenant, "bench.created", {"n": i, "t": t})
-                    created[event.id] = t
+                    event_id = record_event(session, tenant, "bench.created", {"n": i, "t": t})
+                    created[event_id] = t
         produced = time.time()
         expected = set(created)
         deadline = time.time() + 3600

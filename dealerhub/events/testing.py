@@ -47,6 +47,10 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # One write per response and no Nagle: otherwise each header line is its own
+            # packet and delayed ACKs add ~40 ms to every delivery.
+            wbufsize = 65536
+            disable_nagle_algorithm = True
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
