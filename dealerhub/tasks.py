@@ -165,11 +165,7 @@ def init_celery(flask: Flask, settings: Settings, area_modules: list[str]) -> Ce
         task_ignore_result=True,
         task_acks_late=True,  # tasks are idempotent: a killed worker's task runs again
         task_reject_on_worker_lost=True,
-        # The filesystem transport polls every 50 ms and a worker holding its one prefetched
-        # message does not poll, which caps a process near 20 tasks/s; prefetching a few lifts
-        # that. A killed worker's prefetched messages are re-sent by the areas' sweeps, exactly
-        # like its one in-flight task would be.
-        worker_prefetch_multiplier=8 if settings.embedded_broker else 1,
+        worker_prefetch_multiplier=1,
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2},
         broker_connection_retry_on_startup=True,
         beat_schedule=schedule,
