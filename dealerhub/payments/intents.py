@@ -28,6 +28,7 @@ from dealerhub.payments.common import (
     PaymentsConfig,
     client_secret,
     merge_metadata,
+    owned_with_secret,
     processor_for,
     secret_matches,
 )
@@ -159,19 +160,9 @@ def get_intent(session: Session, tenant: Tenant, pi_id: str) -> PaymentIntent:
 def get_with_secret(
     session: Session, tenant: Tenant, pi_id: str, secret: str | None, *, for_update: bool = False
 ) -> PaymentIntent:
-    """Publishable-key access: the right client secret or a 404 (never a hint it exists)."""
-    pi = session.scalars(
-        select(PaymentIntent).where(
-            col(PaymentIntent.id) == pi_id,
-            col(PaymentIntent.dealer_id) == tenant.dealer_id,
-            col(PaymentIntent.livemode) == tenant.livemode,
-        )
-    ).first()
-    if pi is None or not secret_matches(pi.client_secret, secret):
-        raise NotFound(f"No such payment_intent: '{pi_id}'", param="intent")
-    if for_update:
-        pi = get_owned(session, PaymentIntent, pi_id, tenant, for_update=True)
-    return pi
+    return owned_with_secret(
+        session, PaymentIntent, pi_id, tenant, secret, name="payment_intent", for_update=for_update
+    )
 
 
 def update_intent(

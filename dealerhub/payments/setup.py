@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.orm import Session
-from sqlmodel import col, select
 
 from dealerhub.connectors.base import AttemptStatus, ProcessorResult
 from dealerhub.customers.service import get_customer
@@ -17,6 +16,7 @@ from dealerhub.payments.common import (
     PaymentsConfig,
     client_secret,
     merge_metadata,
+    owned_with_secret,
     processor_for,
     secret_matches,
 )
@@ -75,16 +75,7 @@ def get_setup_intent(session: Session, tenant: Tenant, si_id: str) -> SetupInten
 def get_with_secret(
     session: Session, tenant: Tenant, si_id: str, secret: str | None
 ) -> SetupIntent:
-    si = session.scalars(
-        select(SetupIntent).where(
-            col(SetupIntent.id) == si_id,
-            col(SetupIntent.dealer_id) == tenant.dealer_id,
-            col(SetupIntent.livemode) == tenant.livemode,
-        )
-    ).first()
-    if si is None or not secret_matches(si.client_secret, secret):
-        raise NotFound(f"No such setup_intent: '{si_id}'", param="intent")
-    return si
+    return owned_with_secret(session, SetupIntent, si_id, tenant, secret, name="setup_intent")
 
 
 def confirm_setup_intent(
