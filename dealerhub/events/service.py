@@ -9,13 +9,14 @@ import contextvars
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Table, delete, event, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from dealerhub import db as dbmod
 from dealerhub.db import new_id
 from dealerhub.errors import InvalidRequest
+from dealerhub.events import outbox
 from dealerhub.events.models import (
     DeliveryAttempt,
     DeliveryStatus,
@@ -24,7 +25,7 @@ from dealerhub.events.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from dealerhub.events.patterns import is_pattern, matches_any, to_like
+from dealerhub.events.patterns import is_pattern, to_like
 from dealerhub.logs import request_id_var
 from dealerhub.pagination import paginate
 from dealerhub.tasks import enqueue_after_commit
@@ -39,37 +40,6 @@ def _now() -> int:
     return dbmod.now()  # looked up at call time so tests can freeze dealerhub.db.now
 
 
-_ENDPOINTS = "dealerhub_endpoints"
-EVENTS_TABLE: Table = Event.__table__  # type: ignore[attr-defined]  # SQLModel sets it
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_endpoints(session: Session, _transaction: Any) -> None:
-    session.info.pop(_ENDPOINTS, None)
-
-
-def matching_endpoints(session: Session, tenant: Tenant, type_: str) -> list[str]:
-    """Ids of the tenant's enabled endpoints that want ``type_``.
-
-    A request records several events (created, succeeded, charge…): the endpoint list is read
-    once per transaction, and read again if an endpoint changed in this session.
-    """
-    if any(isinstance(obj, WebhookEndpoint) for obj in (*session.new, *session.dirty)):
-        session.info.pop(_ENDPOINTS, None)
-    cache: dict[Tenant, list[tuple[str, list[str]]]] = session.info.setdefault(_ENDPOINTS, {})
-    if tenant not in cache:
-        stmt = (
-            select(col(WebhookEndpoint.id), col(WebhookEndpoint.enabled_events))
-            .where(col(WebhookEndpoint.dealer_id) == tenant.dealer_id)
-            .where(col(WebhookEndpoint.livemode) == tenant.livemode)
-            .where(col(WebhookEndpoint.status) == EndpointStatus.ENABLED.value)
-            .where(col(WebhookEndpoint.deleted).is_(False))
-        )
-        with session.no_autoflush:  # pending rows of this request are irrelevant here
-            cache[tenant] = [(row.id, row.enabled_events) for row in session.execute(stmt)]
-    return [id_ for id_, enabled in cache[tenant] if matches_any(enabled, type_)]
-
-
 def record_event(
     session: Session,
     tenant: Tenant,
@@ -78,51 +48,27 @@ def record_event(
     *,
     previous_attributes: dict[str, Any] | None = None,
 ) -> str:
-    """Add an event row carrying a snapshot of ``obj`` (already masked: no raw PII), plus a
-    pending delivery per matching enabled endpoint, enqueued once the transaction commits.
-    Returns the event id.
-
-    Events are written with one Core INSERT rather than through the ORM: a payment records
-    three or four of them per request, and nothing reads them back in the same transaction.
-    """
+    """Record an event carrying a snapshot of ``obj`` (already masked: no raw PII), with a
+    pending delivery per matching enabled endpoint, in the session's transaction (see
+    :mod:`dealerhub.events.outbox`). Returns the event id."""
     data: dict[str, Any] = {"object": obj}
     if previous_attributes:
         data["previous_attributes"] = previous_attributes
-    now = _now()
-    endpoint_ids = matching_endpoints(session, tenant, type_)
     event_id = new_id("evt")
-    # No autoflush: the event references nothing pending, and flushing the caller's objects
-    # once per event would repeat the unit of work three or four times per request.
-    with session.no_autoflush:
-        session.execute(
-            insert(EVENTS_TABLE).values(
-                id=event_id,
-                dealer_id=tenant.dealer_id,
-                livemode=tenant.livemode,
-                created=now,
-                type=type_,
-                data=data,
-                request_id=request_id_var.get(),
-                idempotency_key=idempotency_key_var.get(),
-                pending_webhooks=len(endpoint_ids),
-            )
-        )
-    if endpoint_ids:
-        from dealerhub.events.tasks import deliver
-
-        for endpoint_id in endpoint_ids:
-            delivery = WebhookDelivery(
-                id=new_id("whd"),
-                dealer_id=tenant.dealer_id,
-                livemode=tenant.livemode,
-                created=now,
-                event_id=event_id,
-                endpoint_id=endpoint_id,
-                next_attempt_at=now,
-                queued_at=now,
-            )
-            session.add(delivery)
-            enqueue_after_commit(session, deliver, delivery.id)
+    outbox.record(
+        session,
+        tenant,
+        {
+            "id": event_id,
+            "dealer_id": tenant.dealer_id,
+            "livemode": tenant.livemode,
+            "created": _now(),
+            "type": type_,
+            "data": data,
+            "request_id": request_id_var.get(),
+            "idempotency_key": idempotency_key_var.get(),
+        },
+    )
     return event_id
 
 

@@ -1,0 +1,138 @@
+"""The transactional outbox: event rows (and one delivery row per matching webhook endpoint)
+written in the transaction that makes the change, so they exist if and only if it does.
+
+:func:`record` only buffers the row in the session. The buffer is written with one
+multi-row INSERT (plus one for the deliveries) just before the session's next flush, ORM query
+or commit, and just before a savepoint begins, so:
+
+- a request that records several events (a payment records three or four) runs one statement
+  for them instead of one per event, and reads the webhook-endpoint list once;
+- on SQLite, whose write transactions hold the database's single write lock from their first
+  statement, a create that reads nothing first takes the lock only for its final burst of
+  INSERTs and the COMMIT rather than for the whole request;
+- any query the session runs still sees every event it recorded;
+- a rollback (of the transaction or of a savepoint) drops what it had buffered, exactly as it
+  would have removed rows already written.
+
+Deliveries are handed to the broker after the commit; the periodic sweep re-sends whatever
+never got there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Table, event, insert, select
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlmodel import col
+
+from dealerhub.db import new_id
+from dealerhub.events.models import EndpointStatus, Event, WebhookDelivery, WebhookEndpoint
+from dealerhub.events.patterns import matches_any
+from dealerhub.tasks import enqueue_after_commit
+from dealerhub.tenancy import Tenant
+
+EVENTS: Table = Event.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[attr-defined]
+
+_PENDING = "dealerhub_pending_events"
+_ENDPOINTS = "dealerhub_endpoints"
+
+
+def record(session: Session, tenant: Tenant, row: dict[str, Any]) -> None:
+    """Buffer one ``events`` row (every column but ``pending_webhooks``) in the session."""
+    if not session.in_transaction():
+        # Start the session's transaction (no SQL is sent until its first statement) so that
+        # its rollback, which would otherwise be a no-op, drops the buffer.
+        session.begin()
+    session.info.setdefault(_PENDING, []).append((tenant, row))
+
+
+def write_pending(session: Session, conn: Connection | None = None) -> None:
+    """Write the buffered events and their deliveries now, on ``conn`` (default: the
+    session's current connection)."""
+    pending: list[tuple[Tenant, dict[str, Any]]] | None = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    conn = conn if conn is not None else session.connection()
+    deliveries: list[dict[str, Any]] = []
+    for tenant, row in pending:
+        endpoint_ids = _matching_endpoints(session, conn, tenant, row["type"])
+        row["pending_webhooks"] = len(endpoint_ids)
+        deliveries += [
+            {
+                "id": new_id("whd"),
+                "dealer_id": tenant.dealer_id,
+                "livemode": tenant.livemode,
+                "created": row["created"],
+                "event_id": row["id"],
+                "endpoint_id": endpoint_id,
+                "status": "pending",
+                "attempt_count": 0,
+                "next_attempt_at": row["created"],
+                "queued_at": row["created"],
+            }
+            for endpoint_id in endpoint_ids
+        ]
+    conn.execute(insert(EVENTS), [row for _, row in pending])
+    if deliveries:
+        from dealerhub.events.tasks import deliver
+
+        conn.execute(insert(DELIVERIES), deliveries)
+        for delivery in deliveries:
+            enqueue_after_commit(session, deliver, delivery["id"])
+
+
+def _matching_endpoints(
+    session: Session, conn: Connection, tenant: Tenant, type_: str
+) -> list[str]:
+    """Ids of the tenant's enabled endpoints that want ``type_``, read once per transaction
+    (and again after this session changed an endpoint)."""
+    if any(isinstance(obj, WebhookEndpoint) for obj in (*session.new, *session.dirty)):
+        session.info.pop(_ENDPOINTS, None)
+    cache: dict[Tenant, list[tuple[str, list[str]]]] = session.info.setdefault(_ENDPOINTS, {})
+    if tenant not in cache:
+        stmt = (
+            select(col(WebhookEndpoint.id), col(WebhookEndpoint.enabled_events))
+            .where(col(WebhookEndpoint.dealer_id) == tenant.dealer_id)
+            .where(col(WebhookEndpoint.livemode) == tenant.livemode)
+            .where(col(WebhookEndpoint.status) == EndpointStatus.ENABLED.value)
+            .where(col(WebhookEndpoint.deleted).is_(False))
+        )
+        cache[tenant] = [(row.id, row.enabled_events) for row in conn.execute(stmt)]
+    return [id_ for id_, enabled in cache[tenant] if matches_any(enabled, type_)]
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
+    write_pending(session)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    # Fires for the outer transaction and for each savepoint that is released.
+    write_pending(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_query(state: ORMExecuteState) -> None:
+    write_pending(state.session)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _before_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    # Events recorded before a savepoint belong to the enclosing transaction: write them
+    # there (the SAVEPOINT itself is emitted later, on the savepoint's first statement), so
+    # rolling the savepoint back cannot take them with it.
+    if transaction.nested and session.info.get(_PENDING) and transaction.parent is not None:
+        write_pending(session, transaction.parent.connection(None))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, _previous_transaction: Any) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_endpoints(session: Session, _transaction: Any) -> None:
+    session.info.pop(_ENDPOINTS, None)

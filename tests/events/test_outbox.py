@@ -1,0 +1,101 @@
+"""The outbox buffers events in the session and writes them in one INSERT before the next
+flush, query, savepoint or commit; rollbacks drop exactly what they should."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlmodel import col
+
+from dealerhub.events.models import Event, WebhookDelivery
+from dealerhub.events.service import record_event
+from dealerhub.tenancy import Tenant
+
+
+def _types(db: Any, dealer_id: str) -> list[str]:
+    with db.transaction(write=False) as s:
+        stmt = select(col(Event.type)).where(col(Event.dealer_id) == dealer_id)
+        return sorted(s.scalars(stmt))
+
+
+@pytest.fixture
+def statements(db: Any) -> Any:
+    seen: list[str] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", listen)
+
+
+def test_events_of_a_transaction_are_written_by_one_insert(db, dealer, statements):
+    tenant = Tenant(dealer.id, False)
+    with db.transaction() as s:
+        for n in range(3):
+            record_event(s, tenant, f"thing.step{n}", {"id": "x_1"})
+        assert statements == []  # nothing is written (or locked) before the commit
+    inserts = [q for q in statements if q.startswith("INSERT INTO events")]
+    assert len(inserts) == 1
+    assert _types(db, dealer.id) == ["thing.step0", "thing.step1", "thing.step2"]
+
+
+def test_a_query_in_the_same_transaction_sees_recorded_events(db, dealer):
+    tenant = Tenant(dealer.id, False)
+    with db.transaction() as s:
+        event_id = record_event(s, tenant, "thing.happened", {"id": "x_1"})
+        found = s.scalars(select(Event).where(col(Event.id) == event_id)).one()
+        assert found.data == {"object": {"id": "x_1"}}
+        assert s.scalar(select(func.count()).select_from(Event).where(col(Event.id) == event_id))
+
+
+def test_rollback_drops_buffered_events(db, dealer):
+    tenant = Tenant(dealer.id, False)
+    s = db.session()
+    try:
+        record_event(s, tenant, "thing.undone", {"id": "x_1"})
+        s.rollback()
+        record_event(s, tenant, "thing.later", {"id": "x_2"})  # same session, new transaction
+        s.commit()
+    finally:
+        s.close()
+    assert _types(db, dealer.id) == ["thing.later"]
+
+
+def _fail_in_savepoint(s: Any, tenant: Tenant) -> None:
+    with s.begin_nested():
+        record_event(s, tenant, "thing.inside", {"id": "x_1"})
+        raise RuntimeError("undo the savepoint")
+
+
+def test_savepoint_rollback_keeps_events_recorded_before_it(db, dealer):
+    tenant = Tenant(dealer.id, False)
+    with db.transaction() as s:
+        record_event(s, tenant, "thing.before", {"id": "x_1"})
+        with pytest.raises(RuntimeError):
+            _fail_in_savepoint(s, tenant)
+        with s.begin_nested():
+            record_event(s, tenant, "thing.kept", {"id": "x_1"})
+        record_event(s, tenant, "thing.after", {"id": "x_1"})
+    assert _types(db, dealer.id) == ["thing.after", "thing.before", "thing.kept"]
+
+
+def test_deliveries_are_written_with_their_events(api, db, dealer, receiver):
+    r = api.post("/webhook-endpoints", json={"url": receiver.url, "enabled_events": ["customer.*"]})
+    assert r.status_code == 200, r.get_json()
+    endpoint_id = r.get_json()["id"]
+    tenant = Tenant(dealer.id, False)
+    with db.transaction() as s:
+        first = record_event(s, tenant, "customer.created", {"id": "x_1"})
+        record_event(s, tenant, "charge.succeeded", {"id": "x_1"})
+    with db.transaction(write=False) as s:
+        stmt = select(WebhookDelivery).where(col(WebhookDelivery.dealer_id) == dealer.id)
+        rows = list(s.scalars(stmt))
+    # Tests run tasks eagerly: the delivery went out once the transaction committed.
+    assert [(d.event_id, d.endpoint_id, d.status) for d in rows] == [
+        (first, endpoint_id, "succeeded")
+    ]
+    assert len(receiver.requests) == 1
