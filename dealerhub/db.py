@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Column, Engine, MetaData, create_engine, event, select
+from sqlalchemy import JSON, Column, Engine, MetaData, create_engine, event, exc, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlmodel import Field, SQLModel
 
@@ -141,7 +141,37 @@ def make_engine(url: str) -> Engine:
                 os.close(fd)
 
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=20, max_overflow=20)
+    _ping_idle_connections(engine)
+    return engine
+
+
+# A pooled connection that was in use this recently is known to be alive; pinging it on every
+# checkout (``pool_pre_ping``) would add a round trip to every request of a busy server.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Pessimistic disconnect handling for connections that sat idle in the pool: one that
+    fails its ping is discarded and the pool hands out a fresh one (a database restart costs
+    no request), while connections of a busy pool go out without the extra round trip."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["dealerhub_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("dealerhub_idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error:
+            alive = False
+        if not alive:
+            # The pool retries the checkout with a new connection.
+            raise exc.DisconnectionError("stale pooled connection")
 
 
 def _sqlite_path(url: str) -> str | None:

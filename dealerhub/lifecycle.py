@@ -16,7 +16,7 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from dealerhub import idempotency
-from dealerhub.api import database
+from dealerhub.api import database, session
 from dealerhub.dealers.models import KeyKind
 from dealerhub.dealers.service import authenticate
 from dealerhub.errors import (
@@ -85,8 +85,16 @@ def _authenticate() -> None:
             "'X-Api-Key: <key>'.",
             code="api_key_missing",
         )
-    with database().engine.connect() as conn:  # a plain read: no ORM session needed
-        key = authenticate(conn=conn, raw_key=raw)
+    db = database()
+    if db.is_sqlite and request.method not in ("GET", "HEAD"):
+        # A SQLite write transaction takes the database's one write lock at its first
+        # statement: the key is checked on a connection of its own so that the lock waits
+        # for the request's writes. Elsewhere the check is the first query of the request's
+        # own transaction, saving a connection checkout and its round trips.
+        with db.engine.connect() as conn:
+            key = authenticate(conn=conn, raw_key=raw)
+    else:
+        key = authenticate(conn=session().connection(), raw_key=raw)
     if key is None:
         raise AuthenticationFailed("Invalid API key provided: " + raw[:8] + "…" + raw[-4:])
     kind, tenant, key_id = key.kind, Tenant(key.dealer_id, key.livemode), key.id
