@@ -15,6 +15,7 @@ from flask_smorest import Api
 from dealerhub import __version__, crypto
 from dealerhub.config import Settings, load_settings
 from dealerhub.db import Database
+from dealerhub.fastjson import JSONProvider
 from dealerhub.logs import configure_logging
 from dealerhub.tasks import init_celery
 
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
     app = Flask(__name__)
+    app.json = JSONProvider(app)
     app.config.update(
         SECRET_KEY=str(settings.secret_key),
         API_TITLE="dealerhub",
@@ -60,7 +62,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         MAX_CONTENT_LENGTH=1024 * 1024,
-        JSON_SORT_KEYS=False,
     )
     app.extensions["settings"] = settings
     app.extensions["db"] = Database(settings.database_url)

@@ -19,6 +19,8 @@ from sqlalchemy import JSON, Column, Engine, MetaData, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlmodel import Field, SQLModel
 
+from dealerhub import fastjson
+
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -87,6 +89,8 @@ def make_engine(url: str) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=20,
             max_overflow=20,
+            json_serializer=fastjson.dumps,
+            json_deserializer=fastjson.loads,
         )
 
         @event.listens_for(engine, "connect")
@@ -141,7 +145,13 @@ def make_engine(url: str) -> Engine:
                 os.close(fd)
 
         return engine
-    engine = create_engine(url, pool_size=20, max_overflow=20)
+    engine = create_engine(
+        url,
+        pool_size=20,
+        max_overflow=20,
+        json_serializer=fastjson.dumps,
+        json_deserializer=fastjson.loads,
+    )
     _ping_idle_connections(engine)
     return engine
 

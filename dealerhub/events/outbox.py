@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, event, insert, select
+from sqlalchemy import Connection, Table, bindparam, event, insert, select
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlmodel import col
 
@@ -32,8 +32,10 @@ from dealerhub.events.patterns import matches_any
 from dealerhub.tasks import enqueue_after_commit
 from dealerhub.tenancy import Tenant
 
-EVENTS: Table = Event.__table__  # type: ignore[attr-defined]  # SQLModel sets it
-DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[attr-defined]
+_EVENTS: Table = Event.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+_DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[attr-defined]
+_INSERT_EVENTS = insert(_EVENTS)
+_INSERT_DELIVERIES = insert(_DELIVERIES)
 
 _PENDING = "dealerhub_pending_events"
 _ENDPOINTS = "dealerhub_endpoints"
@@ -74,13 +76,23 @@ def write_pending(session: Session, conn: Connection | None = None) -> None:
             }
             for endpoint_id in endpoint_ids
         ]
-    conn.execute(insert(EVENTS), [row for _, row in pending])
+    conn.execute(_INSERT_EVENTS, [row for _, row in pending])
     if deliveries:
         from dealerhub.events.tasks import deliver
 
-        conn.execute(insert(DELIVERIES), deliveries)
+        conn.execute(_INSERT_DELIVERIES, deliveries)
         for delivery in deliveries:
             enqueue_after_commit(session, deliver, delivery["id"])
+
+
+# Built once: constructing a statement costs more than running this one.
+_ENABLED = (
+    select(col(WebhookEndpoint.id), col(WebhookEndpoint.enabled_events))
+    .where(col(WebhookEndpoint.dealer_id) == bindparam("dealer_id"))
+    .where(col(WebhookEndpoint.livemode) == bindparam("livemode"))
+    .where(col(WebhookEndpoint.status) == EndpointStatus.ENABLED.value)
+    .where(col(WebhookEndpoint.deleted).is_(False))
+)
 
 
 def _matching_endpoints(
@@ -92,14 +104,8 @@ def _matching_endpoints(
         session.info.pop(_ENDPOINTS, None)
     cache: dict[Tenant, list[tuple[str, list[str]]]] = session.info.setdefault(_ENDPOINTS, {})
     if tenant not in cache:
-        stmt = (
-            select(col(WebhookEndpoint.id), col(WebhookEndpoint.enabled_events))
-            .where(col(WebhookEndpoint.dealer_id) == tenant.dealer_id)
-            .where(col(WebhookEndpoint.livemode) == tenant.livemode)
-            .where(col(WebhookEndpoint.status) == EndpointStatus.ENABLED.value)
-            .where(col(WebhookEndpoint.deleted).is_(False))
-        )
-        cache[tenant] = [(row.id, row.enabled_events) for row in conn.execute(stmt)]
+        params = {"dealer_id": tenant.dealer_id, "livemode": tenant.livemode}
+        cache[tenant] = [(row.id, row.enabled_events) for row in conn.execute(_ENABLED, params)]
     return [id_ for id_, enabled in cache[tenant] if matches_any(enabled, type_)]
 
 

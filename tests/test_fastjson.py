@@ -1,0 +1,25 @@
+"""Responses and JSON columns are encoded with orjson, keeping Flask's conversions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+from dealerhub import fastjson
+
+
+def test_responses_keep_insertion_order(api):
+    body = api.post("/payment/customers", json={"name": "Ada"}).get_data(as_text=True)
+    assert body.lstrip().startswith('{"id":"cus_')
+
+
+def test_types_orjson_lacks_fall_back_to_flask(app):
+    with app.app_context():
+        out = app.json.loads(app.json.dumps({"d": decimal.Decimal("1.50"), 3: dt.date(2026, 1, 2)}))
+    assert out == {"d": "1.50", "3": "2026-01-02"}  # dates as ISO 8601, not HTTP dates
+    assert app.json.dumps({"b": 1, "a": 2}, indent=2) == '{\n  "b": 1,\n  "a": 2\n}'
+
+
+def test_column_serialiser_round_trips():
+    value = {"metadata": {"k": "v"}, "n": [1, None, True], "ü": "é"}
+    assert fastjson.loads(fastjson.dumps(value)) == value
