@@ -31,6 +31,9 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 LEVELS = (1, 8, 32)
+# docs/benchmarks.md: the lines between these markers are rewritten by each run.
+BEGIN = "<!-- bench/payments.py figures: begin -->"
+END = "<!-- bench/payments.py figures: end -->"
 # dealerhub serve's defaults; BENCH_WORKERS / BENCH_THREADS try other shapes.
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
@@ -176,8 +179,6 @@ def write_markdown(rows: list[dict], command: str) -> None:
     path = ROOT / "docs" / "benchmarks.md"
     text_ = path.read_text() if path.exists() else "# Benchmarks\n"
     lines = [
-        "## payments",
-        "",
         f"Machine: {os.cpu_count()} cores ({platform.machine()}, {platform.system()}), "
         f"Python {platform.python_version()}. Date: {dt.date.today().isoformat()}.",
         f"Command: `{command}`. Servers: gunicorn gthread, {WORKERS} workers x {THREADS} "
@@ -212,13 +213,13 @@ def write_markdown(rows: list[dict], command: str) -> None:
                 f"- Target at 8 clients on {db} (>= half the floor, p99 < 100 ms): "
                 f"{'met' if met else 'MISSED'}."
             )
-    section = "\n".join(lines) + "\n"
-    start_ = text_.find("## payments")
-    if start_ == -1:
-        text_ = text_.rstrip("\n") + "\n\n" + section
+    block = "\n".join([BEGIN, *lines, END])
+    if BEGIN in text_ and END in text_:
+        # Replace only the generated figures; the notes written around them stay.
+        head, rest = text_.split(BEGIN, 1)
+        text_ = head + block + rest.split(END, 1)[1]
     else:
-        end = text_.find("\n## ", start_ + 3)
-        text_ = text_[:start_] + section + ("" if end == -1 else text_[end + 1 :])
+        text_ = text_.rstrip("\n") + "\n\n## payments\n\n" + block + "\n"
     path.parent.mkdir(exist_ok=True)
     path.write_text(text_)
 

@@ -133,10 +133,25 @@ def make_engine(url: str) -> Engine:
             if conn.info.pop("dealerhub_locked", False):
                 fcntl.flock(conn.info["dealerhub_lock_fd"], fcntl.LOCK_UN)
 
-        # Fired just before COMMIT/ROLLBACK: the next writer may meet the busy handler for
-        # the instant the commit takes, never for a whole transaction.
-        event.listen(engine, "commit", _release)
-        event.listen(engine, "rollback", _release)
+        def _end_then_release(verb: str) -> Callable[[Any], None]:
+            # These events fire just before SQLAlchemy's own COMMIT/ROLLBACK. Ending the
+            # transaction here, and only then releasing the lock, means the next writer never
+            # finds SQLite's lock still held by a COMMIT in progress (its busy handler would
+            # sleep a millisecond or more, holding up every writer queued behind it).
+            # pysqlite's own commit()/rollback() that follow are no-ops outside a transaction.
+            def end(conn: Any) -> None:
+                if not conn.info.get("dealerhub_locked"):
+                    return
+                try:
+                    if conn.connection.dbapi_connection.in_transaction:
+                        conn.connection.dbapi_connection.execute(verb)
+                finally:
+                    _release(conn)
+
+            return end
+
+        event.listen(engine, "commit", _end_then_release("COMMIT"))
+        event.listen(engine, "rollback", _end_then_release("ROLLBACK"))
 
         @event.listens_for(engine, "close")
         def _close_lock_fd(_dbapi_conn: Any, record: Any) -> None:
