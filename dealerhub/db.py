@@ -115,6 +115,8 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            if mode == "NONE":
+                return  # a single read: SQLite runs each statement in its own transaction
             if mode == "IMMEDIATE" and lock_path:
                 fd = conn.info.get("dealerhub_lock_fd")
                 if fd is None:

@@ -88,10 +88,11 @@ def _authenticate() -> None:
     db = database()
     if db.is_sqlite and request.method not in ("GET", "HEAD"):
         # A SQLite write transaction takes the database's one write lock at its first
-        # statement: the key is checked on a connection of its own so that the lock waits
-        # for the request's writes. Elsewhere the check is the first query of the request's
-        # own transaction, saving a connection checkout and its round trips.
-        with db.engine.connect() as conn:
+        # statement: the key is checked on a connection of its own (one statement, no
+        # BEGIN/ROLLBACK) so that the lock waits for the request's writes. Elsewhere the
+        # check is the first query of the request's own transaction, saving a connection
+        # checkout and its round trips.
+        with db.engine.connect().execution_options(sqlite_begin="NONE") as conn:
             key = authenticate(conn=conn, raw_key=raw)
     else:
         key = authenticate(conn=session().connection(), raw_key=raw)
