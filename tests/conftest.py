@@ -165,13 +165,22 @@ def tmp_data(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def bind_tasks_to(app: Any) -> None:
+    """Point Celery (eager in tests) back at ``app``: tasks run against the last app bound,
+    and tests that tweak ``app.extensions["settings"]`` must see their tasks read them."""
+    from dealerhub.tasks import init_celery
+
+    init_celery(app, app.extensions["settings"], [])
+
+
 @pytest.fixture(scope="session")
-def toy_app(base_settings: Settings) -> Iterator[Any]:
+def toy_app(base_settings: Settings, app: Any) -> Iterator[Any]:
     """An app with the test-only ``toy`` area (see tests/toy.py) on its own tables."""
     from dealerhub.db import make_engine
     from tests import toy
 
     fresh = create_app(base_settings)
+    bind_tasks_to(app)  # creating an app binds Celery to it; the main app keeps the tasks
     engine = make_engine(base_settings.database_url)
     toy.Widget.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
     engine.dispose()

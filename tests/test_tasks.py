@@ -12,28 +12,30 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from dealerhub.app import create_app
-from dealerhub.tasks import backoff, celery, init_celery
+from dealerhub.tasks import backoff, celery
 from tests import toy
-from tests.conftest import BROKER_URL, Api, make_dealer
+from tests.conftest import BROKER_URL, Api, bind_tasks_to, make_dealer
 
 BROKERS = ["embedded"] + (["external"] if BROKER_URL else [])
 
 
 @pytest.fixture(params=BROKERS)
-def worker_app(request: Any, base_settings: Any, toy_app: Any, tmp_path: Any) -> Iterator[Any]:
+def worker_app(
+    request: Any, base_settings: Any, app: Any, toy_app: Any, tmp_path: Any
+) -> Iterator[Any]:
     broker = f"filesystem://{tmp_path / 'broker'}" if request.param == "embedded" else BROKER_URL
     queue = f"dealerhub-test-{uuid.uuid4().hex[:8]}"  # parallel runs must not share a queue
     settings = base_settings.with_overrides(
         tasks_eager=False, broker_url=broker, extra={"TASK_QUEUE": queue}
     )
-    app = create_app(settings)
-    app.extensions["api"].register_blueprint(toy.blp)
+    worker = create_app(settings)
+    worker.extensions["api"].register_blueprint(toy.blp)
     with start_worker(
         celery, pool="threads", concurrency=1, perform_ping_check=False, shutdown_timeout=10
     ):
-        yield app
-    init_celery(toy_app, toy_app.extensions["settings"], [])  # back to eager for other tests
-    app.extensions["db"].dispose()
+        yield worker
+    bind_tasks_to(app)  # back to eager, on the main app, for other tests
+    worker.extensions["db"].dispose()
 
 
 def _wait_for(predicate: Any, timeout: float = 10.0) -> bool:
