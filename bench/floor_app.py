@@ -16,6 +16,7 @@ import time
 
 from flask import Flask, jsonify, request
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from dealerhub.db import make_engine
 
@@ -27,13 +28,16 @@ engine = (
     if _engine.dialect.name == "sqlite"
     else _engine
 )
-with engine.begin() as conn:
-    conn.execute(
-        text(
-            "CREATE TABLE IF NOT EXISTS bench_floor (id VARCHAR(40) PRIMARY KEY, "
-            "dealer_id VARCHAR(40) NOT NULL, amount INTEGER NOT NULL, created INTEGER NOT NULL)"
+try:
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS bench_floor (id VARCHAR(40) PRIMARY KEY, "
+                "dealer_id VARCHAR(40) NOT NULL, amount INTEGER NOT NULL, created INTEGER NOT NULL)"
+            )
         )
-    )
+except IntegrityError:
+    pass  # PostgreSQL: another gunicorn worker created it at the same moment
 
 app = Flask(__name__)
 

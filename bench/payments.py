@@ -229,7 +229,8 @@ def write_markdown(rows: list[dict], command: str) -> None:
     hub_rows = [r for r in rows if r["app"] == HUB]
     for r in hub_rows:
         lines.append(
-            f"- {r['db']}, {r['clients']} clients: create+confirm runs at {r['ratio']:.0%} of "
+            f"- {r['db']}, {r['clients']} client{'s' if r['clients'] > 1 else ''}: "
+            f"create+confirm runs at {r['ratio']:.0%} of "
             "the floor's throughput (median of the rounds' ratios)."
         )
     for r in hub_rows:
