@@ -66,12 +66,17 @@ def database() -> Database:
     return db
 
 
+def writes() -> bool:
+    """Whether the request may write (its session is a write session)."""
+    from flask import request
+
+    return request.method not in ("GET", "HEAD")
+
+
 def session() -> Session:
     """The request's session; committed (or rolled back) once, after the view returns."""
     if "db_session" not in g:
-        from flask import request
-
-        g.db_session = database().session(write=request.method not in ("GET", "HEAD"))
+        g.db_session = database().session(write=writes())
     s: Session = g.db_session
     return s
 

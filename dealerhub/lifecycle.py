@@ -16,7 +16,7 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from dealerhub import idempotency
-from dealerhub.api import database, session
+from dealerhub.api import database, session, writes
 from dealerhub.dealers.models import KeyKind
 from dealerhub.dealers.service import authenticate
 from dealerhub.errors import (
@@ -86,7 +86,7 @@ def _authenticate() -> None:
             code="api_key_missing",
         )
     db = database()
-    if db.is_sqlite and request.method not in ("GET", "HEAD"):
+    if db.is_sqlite and writes():
         # A SQLite write transaction takes the database's one write lock at its first
         # statement: the key is checked on a connection of its own (one statement, no
         # BEGIN/ROLLBACK) so that the lock waits for the request's writes. Elsewhere the

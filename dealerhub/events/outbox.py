@@ -27,7 +27,13 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlmodel import col
 
 from dealerhub.db import new_id
-from dealerhub.events.models import EndpointStatus, Event, WebhookDelivery, WebhookEndpoint
+from dealerhub.events.models import (
+    DeliveryStatus,
+    EndpointStatus,
+    Event,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from dealerhub.events.patterns import matches_any
 from dealerhub.tasks import enqueue_after_commit
 from dealerhub.tenancy import Tenant
@@ -69,7 +75,7 @@ def write_pending(session: Session, conn: Connection | None = None) -> None:
                 "created": row["created"],
                 "event_id": row["id"],
                 "endpoint_id": endpoint_id,
-                "status": "pending",
+                "status": DeliveryStatus.PENDING.value,
                 "attempt_count": 0,
                 "next_attempt_at": row["created"],
                 "queued_at": row["created"],
