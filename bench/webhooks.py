@@ -56,15 +56,8 @@ def settings_for(data_dir: Path, broker: str | None, database: str | None) -> Se
 def start_workers(settings: Settings, processes: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "DEALERHUB_ENV": "test",
-        "DEALERHUB_DATA_DIR": str(settings.data_dir),
-        "DEALERHUB_DATABASE_URL": settings.database_url,
-        "DEALERHUB_BROKER_URL": settings.broker_url,
-        "DEALERHUB_SECRET_KEY": str(settings.secret_key),
-        "DEALERHUB_ENCRYPTION_KEYS": ",".join(settings.encryption_keys),
-        "DEALERHUB_LOG_LEVEL": "WARNING",
+        **settings.environ(),
         "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-        **{f"DEALERHUB_{k}": v for k, v in settings.extra.items()},
     }
     cmd = [
         sys.executable,

@@ -68,6 +68,26 @@ class Settings:
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
+    def environ(self) -> dict[str, str]:
+        """The ``DEALERHUB_*`` variables that :func:`load_settings` turns back into these
+        settings: how a child process (a worker, a server) is started with them. They carry
+        the secrets, so they go to ``subprocess`` environments only, never to logs."""
+        return {
+            **{f"DEALERHUB_{k}": v for k, v in self.extra.items()},
+            "DEALERHUB_ENV": self.env.value,
+            "DEALERHUB_DATA_DIR": str(self.data_dir),
+            "DEALERHUB_DATABASE_URL": self.database_url,
+            "DEALERHUB_BROKER_URL": self.broker_url,
+            "DEALERHUB_SECRET_KEY": str(self.secret_key),
+            "DEALERHUB_ENCRYPTION_KEYS": ",".join(self.encryption_keys),
+            "DEALERHUB_CERTS_DIR": str(self.certs_dir),
+            "DEALERHUB_LOG_LEVEL": self.log_level,
+            "DEALERHUB_LOG_JSON": str(self.log_json).lower(),
+            "DEALERHUB_TASKS_EAGER": str(self.tasks_eager).lower(),
+            "DEALERHUB_IDEMPOTENCY_TTL_HOURS": str(self.idempotency_ttl_hours),
+            "DEALERHUB_WEBHOOK_ALLOW_PRIVATE": str(self.webhook_allow_private).lower(),
+        }
+
 
 _SECRET_VARS = frozenset({"DEALERHUB_SECRET_KEY", "DEALERHUB_ENCRYPTION_KEYS"})
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from dealerhub.config import ConfigError, Environment, load_settings
+from dealerhub.config import ConfigError, Environment, Secret, Settings, load_settings
 
 
 def test_defaults_live_in_the_data_dir(tmp_path):
@@ -67,3 +67,27 @@ def test_secrets_do_not_show_in_repr_or_options(tmp_path):
     assert "s3cret-value" not in repr(settings)
     assert settings.option("WEBHOOK_RETRY_HOURS") == "72"
     assert settings.option("SECRET_KEY") == ""
+
+
+def test_environ_round_trips_through_load_settings(tmp_path):
+    settings = Settings(
+        env=Environment.TEST,
+        data_dir=tmp_path,
+        database_url="sqlite:///" + str(tmp_path / "x.sqlite3"),
+        broker_url="redis://127.0.0.1:6379/3",
+        secret_key=Secret("s3cret-value"),
+        encryption_keys=(
+            Secret(Fernet.generate_key().decode()),
+            Secret(Fernet.generate_key().decode()),
+        ),
+        certs_dir=tmp_path / "certs",
+        log_level="WARNING",
+        log_json=False,
+        tasks_eager=True,
+        idempotency_ttl_hours=6,
+        webhook_allow_private=True,
+        extra={"TASK_QUEUE": "q1"},
+    )
+    again = load_settings(settings.environ())
+    assert again.with_overrides(extra=settings.extra) == settings
+    assert again.option("TASK_QUEUE") == "q1"

@@ -139,17 +139,7 @@ def test_broker_down_then_sweep_delivers(worker_app, monkeypatch):
 
 def subprocess_worker(worker_app: Any) -> subprocess.Popen[bytes]:
     settings = worker_app.extensions["settings"]
-    env = {
-        **os.environ,
-        "DEALERHUB_ENV": "test",
-        "DEALERHUB_DATA_DIR": str(settings.data_dir),
-        "DEALERHUB_DATABASE_URL": settings.database_url,
-        "DEALERHUB_BROKER_URL": settings.broker_url,
-        "DEALERHUB_SECRET_KEY": str(settings.secret_key),
-        "DEALERHUB_ENCRYPTION_KEYS": ",".join(settings.encryption_keys),
-        "DEALERHUB_LOG_LEVEL": "WARNING",
-        **{f"DEALERHUB_{k}": v for k, v in settings.extra.items()},
-    }
+    env = {**os.environ, **settings.environ(), "DEALERHUB_LOG_LEVEL": "WARNING"}
     cmd = [
         sys.executable,
         "-m",
