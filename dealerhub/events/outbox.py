@@ -63,6 +63,8 @@ def write_pending(session: Session, conn: Connection | None = None) -> None:
     if not pending:
         return
     conn = conn if conn is not None else session.connection()
+    if any(isinstance(obj, WebhookEndpoint) for obj in (*session.new, *session.dirty)):
+        session.info.pop(_ENDPOINTS, None)  # this session changed an endpoint: read afresh
     deliveries: list[dict[str, Any]] = []
     for tenant, row in pending:
         endpoint_ids = _matching_endpoints(session, conn, tenant, row["type"])
@@ -106,8 +108,6 @@ def _matching_endpoints(
 ) -> list[str]:
     """Ids of the tenant's enabled endpoints that want ``type_``, read once per transaction
     (and again after this session changed an endpoint)."""
-    if any(isinstance(obj, WebhookEndpoint) for obj in (*session.new, *session.dirty)):
-        session.info.pop(_ENDPOINTS, None)
     cache: dict[Tenant, list[tuple[str, list[str]]]] = session.info.setdefault(_ENDPOINTS, {})
     if tenant not in cache:
         params = {"dealer_id": tenant.dealer_id, "livemode": tenant.livemode}
