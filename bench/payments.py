@@ -108,7 +108,9 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def bench_db(label: str, db_url: str, seconds: float, rounds: int, port: int) -> list[dict]:
+def bench_db(
+    label: str, db_url: str, seconds: float, rounds: int, port: int, levels: tuple[int, ...]
+) -> list[dict]:
     data_dir = Path(tempfile.mkdtemp(prefix=f"bench-{label}-"))
     env = {
         **os.environ,
@@ -174,7 +176,7 @@ def bench_db(label: str, db_url: str, seconds: float, rounds: int, port: int) ->
         for _, health, url, body in servers.values():
             wait_up(health)
             run_load(url, key, body, 4, 2)  # warm-up
-        for clients in LEVELS:
+        for clients in levels:
             runs: dict[str, list[dict]] = {name: [] for name in servers}
             for _round in range(rounds):
                 for name, (_, _, url, body) in servers.items():
@@ -258,11 +260,21 @@ def main() -> None:
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--port", type=int, default=18700)
+    parser.add_argument(
+        "--clients", default=",".join(map(str, LEVELS)), help="comma-separated levels"
+    )
+    parser.add_argument("--no-docs", action="store_true", help="print only, keep the docs")
     args = parser.parse_args()
+    levels = tuple(int(n) for n in args.clients.split(","))
     rows = []
     sqlite_dir = Path(tempfile.mkdtemp(prefix="bench-sqlite-db-"))
     rows += bench_db(
-        "SQLite", f"sqlite:///{sqlite_dir / 'bench.sqlite3'}", args.seconds, args.rounds, args.port
+        "SQLite",
+        f"sqlite:///{sqlite_dir / 'bench.sqlite3'}",
+        args.seconds,
+        args.rounds,
+        args.port,
+        levels,
     )
     if not args.no_pg:
         admin_url = make_url(args.pg)
@@ -272,11 +284,12 @@ def main() -> None:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
             url = admin_url.set(database=name).render_as_string(hide_password=False)
-            rows += bench_db("PostgreSQL", url, args.seconds, args.rounds, args.port + 10)
+            rows += bench_db("PostgreSQL", url, args.seconds, args.rounds, args.port + 10, levels)
         finally:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    write_markdown(rows, "python bench/payments.py " + " ".join(sys.argv[1:]))
+    if not args.no_docs:
+        write_markdown(rows, "python bench/payments.py " + " ".join(sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from flask import Response
 from flask.json.provider import DefaultJSONProvider
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS
@@ -36,3 +37,13 @@ class JSONProvider(DefaultJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return orjson.loads(s) if not kwargs else super().loads(s, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """``jsonify`` (and flask-smorest's responses): Flask's own passes ``separators`` or
+        ``indent`` to :meth:`dumps`, which would send every response through the standard
+        library."""
+        obj = self._prepare_response_obj(args, kwargs)
+        pretty = self.compact is False or (self.compact is None and self._app.debug)
+        option = _OPTIONS | orjson.OPT_INDENT_2 if pretty else _OPTIONS
+        body = orjson.dumps(obj, default=self.default, option=option) + b"\n"
+        return Response(body, mimetype=self.mimetype)

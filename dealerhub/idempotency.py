@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from sqlalchemy import Index, Text, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlmodel import Column, Field, SQLModel, col
+from sqlmodel import Column, Field, col
 
-from dealerhub.db import Database, new_id, now
+from dealerhub.db import Database, Row, new_id, now
 from dealerhub.errors import IdempotencyInUse, IdempotencyMismatch, InvalidRequest
 from dealerhub.tenancy import Tenant
 
 STALE_AFTER = 300  # seconds; longer than any request may run (gunicorn's timeout is 120 s)
 
 
-class IdempotencyRecord(SQLModel, table=True):
+class IdempotencyRecord(Row, table=True):
     __tablename__ = "idempotency_keys"
     __table_args__ = (Index("uq_idempotency_scope", "dealer_id", "livemode", "key", unique=True),)
 

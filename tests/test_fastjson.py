@@ -13,6 +13,16 @@ def test_responses_keep_insertion_order(api):
     assert body.lstrip().startswith('{"id":"cus_')
 
 
+def test_jsonify_uses_orjson(app):
+    with app.test_request_context():
+        body = app.json.response({"b": 1, "day": dt.date(2026, 1, 2)}).get_data(as_text=True)
+        app.json.compact = False
+        pretty = app.json.response({"b": 1}).get_data(as_text=True)
+    # Flask's own provider would sort nothing here but write the date as an HTTP date.
+    assert body == '{"b":1,"day":"2026-01-02"}\n'
+    assert pretty == '{\n  "b": 1\n}\n'
+
+
 def test_types_orjson_lacks_fall_back_to_flask(app):
     with app.app_context():
         out = app.json.loads(app.json.dumps({"d": decimal.Decimal("1.50"), 3: dt.date(2026, 1, 2)}))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import enum
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from dealerhub.db import now
+from dealerhub.db import Row, now
 
 
 class KeyKind(enum.StrEnum):
@@ -14,7 +14,7 @@ class KeyKind(enum.StrEnum):
     PUBLISHABLE = "publishable"
 
 
-class Dealer(SQLModel, table=True):
+class Dealer(Row, table=True):
     __tablename__ = "dealers"
     __object_name__ = "account"
 
@@ -23,7 +23,7 @@ class Dealer(SQLModel, table=True):
     created: int = Field(default_factory=now)
 
 
-class ApiKey(SQLModel, table=True):
+class ApiKey(Row, table=True):
     """An API key, stored only as its SHA-256; ``prefix`` and ``last4`` are for display."""
 
     __tablename__ = "api_keys"

@@ -8,10 +8,10 @@ import enum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from dealerhub.crypto import Encrypted
-from dealerhub.db import TenantMixin, metadata_column
+from dealerhub.db import Row, TenantMixin, metadata_column
 
 
 class Event(TenantMixin, table=True):
@@ -85,7 +85,7 @@ class WebhookDelivery(TenantMixin, table=True):
     succeeded_at: int | None = None
 
 
-class DeliveryAttempt(SQLModel, table=True):
+class DeliveryAttempt(Row, table=True):
     __tablename__ = "webhook_delivery_attempts"
     __object_name__ = "webhook_delivery_attempt"
 
@@ -106,7 +106,7 @@ class InboundStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class InboundEvent(SQLModel, table=True):
+class InboundEvent(Row, table=True):
     """A processor's webhook, stored verbatim once per (processor, event id)."""
 
     __tablename__ = "inbound_events"

@@ -4,12 +4,12 @@ sees the same DMS, exactly as they would share a real one (tests count rows here
 from __future__ import annotations
 
 from sqlalchemy import Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from dealerhub.db import now
+from dealerhub.db import Row, now
 
 
-class SandboxDmsCustomer(SQLModel, table=True):
+class SandboxDmsCustomer(Row, table=True):
     __tablename__ = "dms_sandbox_customers"
     __table_args__ = (
         Index("ix_dms_sandbox_customers_lookup", "dealer_id", "email"),
@@ -25,7 +25,7 @@ class SandboxDmsCustomer(SQLModel, table=True):
     created: int = Field(default_factory=now)
 
 
-class SandboxDmsDeal(SQLModel, table=True):
+class SandboxDmsDeal(Row, table=True):
     __tablename__ = "dms_sandbox_deals"
 
     id: str = Field(primary_key=True, max_length=40)  # the DMS deal number
