@@ -7,23 +7,20 @@ SQLite and PostgreSQL run the same code. On SQLite, write transactions start wit
 
 from __future__ import annotations
 
-import enum
 import fcntl
 import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from copy import deepcopy
-from functools import cache
 from typing import Any, TypeVar
 
-from pydantic_core import PydanticUndefined
 from sqlalchemy import JSON, Column, Engine, MetaData, create_engine, event, exc, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlmodel import Field, SQLModel
 
 from dealerhub import fastjson
+from dealerhub.rows import Row
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 SQLModel.metadata.naming_convention = {
@@ -70,38 +67,6 @@ def now() -> int:
 def _created() -> int:
     # Looked up at call time so tests can freeze the clock by patching ``dealerhub.db.now``.
     return now()
-
-
-_IMMUTABLE = (str, int, float, bool, type(None), enum.Enum)
-
-
-class Row(SQLModel):
-    """Base of every table model. Construction writes the fields straight into the instance,
-    which is where SQLAlchemy reads a new row's values at INSERT and where it writes a loaded
-    row's. SQLModel's own constructor sets each field through pydantic's and SQLAlchemy's
-    ``__setattr__`` instead (it does not validate table models either), which cost a payment
-    request more than its three INSERTs did. Unknown keyword arguments are an error here,
-    where SQLModel would drop them silently."""
-
-    def __init__(self, **data: Any) -> None:
-        values = self.__dict__
-        for name, default, factory in _defaults(type(self)):
-            if name in data:
-                values[name] = data.pop(name)
-            elif factory is not None:
-                values[name] = factory()
-            elif default is not PydanticUndefined:
-                values[name] = default if isinstance(default, _IMMUTABLE) else deepcopy(default)
-        if data:
-            raise TypeError(f"{type(self).__name__} has no field(s) {', '.join(sorted(data))}")
-
-
-@cache
-def _defaults(model: type[Row]) -> tuple[tuple[str, Any, Callable[[], Any] | None], ...]:
-    return tuple(
-        (name, field.default, field.default_factory)  # type: ignore[misc]
-        for name, field in model.model_fields.items()
-    )
 
 
 class TenantMixin(Row):

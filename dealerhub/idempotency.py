@@ -17,8 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import Column, Field, col
 
-from dealerhub.db import Database, Row, new_id, now
+from dealerhub.db import Database, new_id, now
 from dealerhub.errors import IdempotencyInUse, IdempotencyMismatch, InvalidRequest
+from dealerhub.rows import Row
 from dealerhub.tenancy import Tenant
 
 STALE_AFTER = 300  # seconds; longer than any request may run (gunicorn's timeout is 120 s)

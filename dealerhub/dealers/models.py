@@ -6,7 +6,8 @@ import enum
 
 from sqlmodel import Field
 
-from dealerhub.db import Row, now
+from dealerhub.db import now
+from dealerhub.rows import Row
 
 
 class KeyKind(enum.StrEnum):

@@ -11,7 +11,8 @@ from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field
 
 from dealerhub.crypto import Encrypted
-from dealerhub.db import Row, TenantMixin, metadata_column
+from dealerhub.db import TenantMixin, metadata_column
+from dealerhub.rows import Row
 
 
 class Event(TenantMixin, table=True):

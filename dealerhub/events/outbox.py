@@ -63,7 +63,7 @@ def write_pending(session: Session, conn: Connection | None = None) -> None:
     if not pending:
         return
     conn = conn if conn is not None else session.connection()
-    if any(isinstance(obj, WebhookEndpoint) for obj in (*session.new, *session.dirty)):
+    if any(isinstance(obj, WebhookEndpoint) for obj in session.dirty):
         session.info.pop(_ENDPOINTS, None)  # this session changed an endpoint: read afresh
     deliveries: list[dict[str, Any]] = []
     for tenant, row in pending:
@@ -138,6 +138,14 @@ def _before_savepoint(session: Session, transaction: SessionTransaction) -> None
     # rolling the savepoint back cannot take them with it.
     if transaction.nested and session.info.get(_PENDING) and transaction.parent is not None:
         write_pending(session, transaction.parent.connection(None))
+
+
+@event.listens_for(Session, "transient_to_pending")
+def _new_endpoint(session: Session, instance: object) -> None:
+    # Checked here rather than in ``session.new`` at write time: new rows are INSERTed (and
+    # leave ``session.new``) by a flush step that may run before this module's.
+    if isinstance(instance, WebhookEndpoint):
+        session.info.pop(_ENDPOINTS, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")

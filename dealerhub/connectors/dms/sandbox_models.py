@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import Index
 from sqlmodel import Field
 
-from dealerhub.db import Row, now
+from dealerhub.db import now
+from dealerhub.rows import Row
 
 
 class SandboxDmsCustomer(Row, table=True):
