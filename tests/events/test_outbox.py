@@ -99,3 +99,50 @@ def test_deliveries_are_written_with_their_events(api, db, dealer, receiver):
         (first, endpoint_id, "succeeded")
     ]
     assert len(receiver.requests) == 1
+
+
+def _deliveries(db: Any, dealer_id: str) -> list[tuple[str, str]]:
+    with db.transaction(write=False) as s:
+        stmt = select(col(WebhookDelivery.endpoint_id), col(Event.type)).join(
+            Event, col(Event.id) == col(WebhookDelivery.event_id)
+        )
+        rows = s.execute(stmt.where(col(WebhookDelivery.dealer_id) == dealer_id)).all()
+    return sorted((r[0], r[1]) for r in rows)
+
+
+def test_a_write_request_learns_its_endpoints_from_the_key_check(api, db, dealer, receiver):
+    made = [
+        api.post("/webhook-endpoints", json={"url": receiver.url, "enabled_events": events})
+        for events in (["customer.*"], ["*"], ["customer.created"])
+    ]
+    ids = [r.get_json()["id"] for r in made]
+    assert api.patch(f"/webhook-endpoints/{ids[2]}", json={"disabled": True}).status_code == 200
+    with _Statements(db) as seen:
+        r = api.post("/payment/customers", json={"name": "Ada"})
+    assert r.status_code == 200, r.get_json()
+    # One statement checked the key and read the endpoints; the outbox did not read them again.
+    (key_check,) = [q for q in seen if q.startswith("SELECT api_keys.")]
+    assert "JOIN webhook_endpoints" in key_check
+    assert not [q for q in seen if q.startswith("SELECT webhook_endpoints.id, webhook_endpoints.")]
+    customer = [(e, t) for e, t in _deliveries(db, dealer.id) if t == "customer.created"]
+    assert customer == sorted([(ids[0], "customer.created"), (ids[1], "customer.created")])
+
+
+def test_a_request_without_endpoints_delivers_nothing(api, db, dealer):
+    assert api.post("/payment/customers", json={"name": "Ada"}).status_code == 200
+    assert _deliveries(db, dealer.id) == []
+
+
+class _Statements:
+    def __init__(self, db: Any) -> None:
+        self.engine, self.seen = db.engine, []
+
+    def __enter__(self) -> list[str]:
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self.seen
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
+        self.seen.append(statement)
