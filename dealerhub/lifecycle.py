@@ -172,6 +172,8 @@ def _teardown(_exc: BaseException | None) -> None:
 
 
 def _log_access(response: Response) -> None:
+    if not log.isEnabledFor(logging.INFO):
+        return
     duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     log.info(
         "%s %s %s",
