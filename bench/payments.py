@@ -289,7 +289,7 @@ def main() -> None:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     if not args.no_docs:
-        write_markdown(rows, "python bench/payments.py " + " ".join(sys.argv[1:]))
+        write_markdown(rows, " ".join(["python bench/payments.py", *sys.argv[1:]]))
 
 
 if __name__ == "__main__":
