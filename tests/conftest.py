@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from dealerhub import migrate
@@ -78,6 +78,19 @@ def client(app: Any) -> Any:
 @pytest.fixture
 def db(app: Any) -> Any:
     return app.extensions["db"]
+
+
+@pytest.fixture
+def statements(db: Any) -> Iterator[list[str]]:
+    """Every SQL statement the app's engine sends during the test, in order."""
+    seen: list[str] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", listen)
 
 
 @dataclass

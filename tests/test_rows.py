@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from dealerhub.db import new_id
@@ -79,22 +79,6 @@ def test_ids_sort_in_the_order_they_were_made(monkeypatch: pytest.MonkeyPatch):
     assert len(set(ids)) == 40
 
 
-class _Statements:
-    def __init__(self, engine: Any) -> None:
-        self.seen: list[str] = []
-        self.engine = engine
-
-    def __enter__(self) -> list[str]:
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self.seen
-
-    def __exit__(self, *_exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
-
-    def _record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.seen.append(statement.split("(")[0].strip())
-
-
 def _charge(pi: PaymentIntent) -> Charge:
     return Charge(
         id=new_id("ch"),
@@ -106,18 +90,18 @@ def _charge(pi: PaymentIntent) -> Charge:
     )
 
 
-def test_one_insert_per_table_then_updates_through_the_unit_of_work(db: Any):
+def test_one_insert_per_table_then_updates_through_the_unit_of_work(db: Any, statements: Any):
     pi = _intent()
     charges = [_charge(pi), _charge(pi)]
-    with _Statements(db.engine) as seen, db.transaction() as s:
+    with db.transaction() as s:
         s.add_all([pi, *charges])
         s.flush()
         assert inspect(pi).persistent and s.get(PaymentIntent, pi.id) is pi
         charges[1].status = "failed"
         s.flush()
-    inserts = [x for x in seen if x.startswith("INSERT")]
+    inserts = [x.split(" (")[0] for x in statements if x.startswith("INSERT")]
     assert sorted(inserts) == ["INSERT INTO charges", "INSERT INTO payment_intents"]
-    assert [x.split(" SET")[0] for x in seen if x.startswith("UPDATE")] == ["UPDATE charges"]
+    assert [x.split(" SET")[0] for x in statements if x.startswith("UPDATE")] == ["UPDATE charges"]
     with db.transaction() as s:
         assert s.get(Charge, charges[1].id).status == "failed"  # type: ignore[union-attr]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlmodel import col
 
 from dealerhub.events.models import Event, WebhookDelivery
@@ -18,18 +18,6 @@ def _types(db: Any, dealer_id: str) -> list[str]:
     with db.transaction(write=False) as s:
         stmt = select(col(Event.type)).where(col(Event.dealer_id) == dealer_id)
         return sorted(s.scalars(stmt))
-
-
-@pytest.fixture
-def statements(db: Any) -> Any:
-    seen: list[str] = []
-
-    def listen(_conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", listen)
 
 
 def test_events_of_a_transaction_are_written_by_one_insert(db, dealer, statements):
@@ -110,15 +98,18 @@ def _deliveries(db: Any, dealer_id: str) -> list[tuple[str, str]]:
     return sorted((r[0], r[1]) for r in rows)
 
 
-def test_a_write_request_learns_its_endpoints_from_the_key_check(api, db, dealer, receiver):
+def test_a_write_request_learns_its_endpoints_from_the_key_check(
+    api, db, dealer, receiver, statements
+):
     made = [
         api.post("/webhook-endpoints", json={"url": receiver.url, "enabled_events": events})
         for events in (["customer.*"], ["*"], ["customer.created"])
     ]
     ids = [r.get_json()["id"] for r in made]
     assert api.patch(f"/webhook-endpoints/{ids[2]}", json={"disabled": True}).status_code == 200
-    with _Statements(db) as seen:
-        r = api.post("/payment/customers", json={"name": "Ada"})
+    del statements[:]
+    r = api.post("/payment/customers", json={"name": "Ada"})
+    seen = list(statements)
     assert r.status_code == 200, r.get_json()
     # One statement checked the key and read the endpoints; the outbox did not read them again.
     (key_check,) = [q for q in seen if q.startswith("SELECT api_keys.")]
@@ -131,18 +122,3 @@ def test_a_write_request_learns_its_endpoints_from_the_key_check(api, db, dealer
 def test_a_request_without_endpoints_delivers_nothing(api, db, dealer):
     assert api.post("/payment/customers", json={"name": "Ada"}).status_code == 200
     assert _deliveries(db, dealer.id) == []
-
-
-class _Statements:
-    def __init__(self, db: Any) -> None:
-        self.engine, self.seen = db.engine, []
-
-    def __enter__(self) -> list[str]:
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self.seen
-
-    def __exit__(self, *_exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
-
-    def _record(self, _conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
-        self.seen.append(statement)
