@@ -8,14 +8,14 @@ import hmac
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
 from dealerhub.connectors.base import PaymentProcessor
 from dealerhub.connectors.processors.sandbox import SandboxProcessor
 from dealerhub.errors import InvalidRequest, NotFound
-from dealerhub.tenancy import Tenant, scoped
+from dealerhub.tenancy import Tenant, get_owned
 
 _SANDBOX = SandboxProcessor()
 
@@ -64,32 +64,36 @@ def client_secret(object_id: str) -> str:
     return f"{object_id}_secret_{secrets.token_urlsafe(18).replace('-', 'A').replace('_', 'z')}"
 
 
-T = TypeVar("T")
-
-
 def secret_matches(expected: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(expected.encode(), str(given).encode())
 
 
+class _WithClientSecret(Protocol):
+    client_secret: str
+
+
+S = TypeVar("S", bound=_WithClientSecret)
+
+
 def owned_with_secret(
     session: Session,
-    model: type[T],
+    model: type[S],
     object_id: str,
     tenant: Tenant,
     secret: str | None,
     *,
     name: str,
     for_update: bool = False,
-) -> T:
-    """Publishable-key access to one intent: the right client secret or a 404 (never a hint
-    that it exists). One scoped query, locked when the caller goes on to change the row."""
-    m: Any = model
-    stmt = scoped(model, tenant).where(m.id == object_id)
-    obj = session.scalars(stmt.with_for_update() if for_update else stmt).first()
-    if obj is None or not secret_matches(obj.client_secret, secret):
+) -> S:
+    """Publishable-key access to one intent: the right client secret or the same 404 as a
+    missing one (never a hint that it exists). One scoped query, locked when the caller goes
+    on to change the row."""
+    obj = get_owned(
+        session, model, object_id, tenant, name=name, for_update=for_update, param="intent"
+    )
+    if not secret_matches(obj.client_secret, secret):
         raise NotFound(f"No such {name}: '{object_id}'", param="intent")
-    found: T = obj
-    return found
+    return obj
 
 
 def merge_metadata(current: Mapping[str, str], update: Mapping[str, str] | None) -> dict[str, str]:
