@@ -14,7 +14,7 @@ import enum
 from collections.abc import Callable
 from copy import deepcopy
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Insert, Table, event, insert
@@ -53,16 +53,23 @@ def _defaults(model: type[Row]) -> tuple[tuple[str, Any, Callable[[], Any] | Non
     )
 
 
+class _Plan(NamedTuple):
+    insert: Insert
+    order: int  # the table's place in foreign-key order (parents first)
+    columns: tuple[tuple[str, str], ...]  # (attribute, column) pairs
+    keys: tuple[str, ...]  # primary-key attributes
+
+
 @cache
-def _plan(model: type[Row]) -> tuple[Insert, int, tuple[tuple[str, str], ...], tuple[str, ...]]:
-    """The model's INSERT, its table's place in foreign-key order, its (attribute, column)
-    pairs and its primary-key attributes."""
+def _plan(model: type[Row]) -> _Plan:
     mapper = sa_inspect(model)
     table: Table = mapper.local_table
-    order = list(SQLModel.metadata.sorted_tables).index(table)
-    columns = tuple((prop.key, prop.columns[0].key) for prop in mapper.column_attrs)
-    keys = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
-    return insert(table), order, columns, keys
+    return _Plan(
+        insert(table),
+        list(SQLModel.metadata.sorted_tables).index(table),
+        tuple((prop.key, prop.columns[0].key) for prop in mapper.column_attrs),
+        tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key),
+    )
 
 
 @event.listens_for(Session, "before_flush")
@@ -77,19 +84,19 @@ def _insert_new_rows(session: Session, _flush_context: Any, _instances: Any) -> 
     batches: dict[tuple[type[Row], frozenset[str]], list[Row]] = {}
     for obj in session.new:
         if isinstance(obj, Row) and all(
-            obj.__dict__.get(key) is not None for key in _plan(type(obj))[3]
+            obj.__dict__.get(key) is not None for key in _plan(type(obj)).keys
         ):
             batches.setdefault((type(obj), frozenset(obj.__dict__)), []).append(obj)
     if not batches:
         return
     conn = session.connection()
-    for (model, _), objs in sorted(batches.items(), key=lambda item: _plan(item[0][0])[1]):
-        stmt, _, columns, _ = _plan(model)
+    for (model, _), objs in sorted(batches.items(), key=lambda item: _plan(item[0][0]).order):
+        plan = _plan(model)
         rows = [
-            {column: obj.__dict__[attr] for attr, column in columns if attr in obj.__dict__}
+            {column: obj.__dict__[attr] for attr, column in plan.columns if attr in obj.__dict__}
             for obj in objs
         ]
-        conn.execute(stmt, rows if len(rows) > 1 else rows[0])
+        conn.execute(plan.insert, rows if len(rows) > 1 else rows[0])
         # The unit of work's own step after its INSERTs: pending -> persistent, recorded in
         # the transaction so that a rollback makes the objects transient again. It is not
         # public API (tests/test_rows.py pins the behaviour); the public way (expunge,
