@@ -179,11 +179,14 @@ def tmp_data(tmp_path: Path) -> Path:
 
 
 def bind_tasks_to(app: Any) -> None:
-    """Point Celery (eager in tests) back at ``app``: tasks run against the last app bound,
-    and tests that tweak ``app.extensions["settings"]`` must see their tasks read them."""
+    """Point Celery back at ``app`` as ``create_app`` bound it (eager in tests, every area's
+    beat schedule): tasks run against the last app bound, and tests that tweak
+    ``app.extensions["settings"]`` must see their tasks read them. Every test that creates
+    another app calls this when it is done with it."""
+    from dealerhub.app import area_modules
     from dealerhub.tasks import init_celery
 
-    init_celery(app, app.extensions["settings"], [])
+    init_celery(app, app.extensions["settings"], area_modules("tasks"))
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import json
 from openapi_spec_validator import validate
 
 from dealerhub import __version__
-from tests.conftest import assert_error
+from tests.conftest import assert_error, bind_tasks_to
 
 
 def test_api_version_is_public(client):
@@ -86,11 +86,12 @@ def test_wrong_method_is_405_envelope(client):
     assert "GET" in response.headers["Allow"]
 
 
-def test_unexpected_exception_is_500_without_internals(base_settings, caplog):
+def test_unexpected_exception_is_500_without_internals(app, base_settings, caplog):
     from dealerhub.api import public
     from dealerhub.app import create_app
 
     fresh = create_app(base_settings)
+    bind_tasks_to(app)  # the main app keeps the tasks
 
     @public
     def boom() -> str:

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from celery.contrib.testing.worker import start_worker
 
-from dealerhub.app import area_modules, create_app
+from dealerhub.app import create_app
 from dealerhub.connectors.base import ConnectorUnavailable
 from dealerhub.connectors.dms.sandbox import SandboxDms
 from dealerhub.dms import sync, tasks
 from dealerhub.dms.models import Lead
-from dealerhub.tasks import celery, init_celery
-from tests.conftest import BROKER_URL, Api, make_dealer
+from dealerhub.tasks import celery
+from tests.conftest import BROKER_URL, Api, bind_tasks_to, make_dealer
 from tests.dms.conftest import lead_body, post_lead
 
 BROKERS = ["embedded"] + (["external"] if BROKER_URL else [])
@@ -41,7 +41,7 @@ def worker_app(
     ):
         yield wapp
     # Back to eager (and the full beat schedule) for the other tests.
-    init_celery(app, app.extensions["settings"], area_modules("tasks"))
+    bind_tasks_to(app)
     wapp.extensions["db"].dispose()
 
 

@@ -17,12 +17,12 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import select
 
-from dealerhub.app import area_modules, create_app
+from dealerhub.app import create_app
 from dealerhub.events.models import WebhookDelivery
 from dealerhub.events.tasks import deliver, sweep_deliveries
 from dealerhub.events.testing import Receiver
-from dealerhub.tasks import celery, init_celery
-from tests.conftest import BROKER_URL, Api, make_dealer
+from dealerhub.tasks import celery
+from tests.conftest import BROKER_URL, Api, bind_tasks_to, make_dealer
 from tests.events.conftest import emit
 
 pytestmark = pytest.mark.slow
@@ -57,7 +57,7 @@ def worker_app(request, app, base_settings, tmp_path) -> Iterator[Any]:
     yield worker
     worker.extensions["db"].dispose()
     reset_broker_pools()
-    init_celery(app, app.extensions["settings"], area_modules("tasks"))
+    bind_tasks_to(app)
 
 
 def reset_broker_pools() -> None:
