@@ -64,7 +64,7 @@ def start_workers(settings: Settings, processes: int) -> subprocess.Popen[bytes]
         "-m",
         "celery",
         "-A",
-        "dealerhub.tasks",
+        "dealerhub.worker",
         "worker",
         "-Q",
         settings.extra["TASK_QUEUE"],

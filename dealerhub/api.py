@@ -7,11 +7,12 @@ from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 import flask_smorest
-from flask import current_app, g
+from flask import current_app, g, request
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 
+from dealerhub.connectors.registry import Registry
 from dealerhub.db import Database
 from dealerhub.errors import ValidationFailed
 from dealerhub.tenancy import Tenant
@@ -66,10 +67,14 @@ def database() -> Database:
     return db
 
 
+def connectors() -> Registry:
+    """The app's connector registry: routes hand services the connectors they need."""
+    registry: Registry = current_app.extensions["connectors"]
+    return registry
+
+
 def writes() -> bool:
     """Whether the request may write (its session is a write session)."""
-    from flask import request
-
     return request.method not in ("GET", "HEAD")
 
 

@@ -2,48 +2,44 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from flask_smorest import Api
 
-from dealerhub import __version__, crypto
+from dealerhub import __version__, crypto, lifecycle
+from dealerhub.areas import Wiring
 from dealerhub.config import Settings, load_settings
+from dealerhub.configuration import area as configuration
+from dealerhub.connectors.registry import Registry
+from dealerhub.credit import area as credit
+from dealerhub.customers import area as customers
 from dealerhub.db import Database
+from dealerhub.dms import area as dms
+from dealerhub.events import area as events
 from dealerhub.fastjson import JSONProvider
 from dealerhub.logs import configure_logging
+from dealerhub.payments import area as payments
+from dealerhub.system import area as system
 from dealerhub.tasks import init_celery
 
 log = logging.getLogger(__name__)
 
-# Each area is a package under dealerhub/; its optional ``routes`` module exposes ``blp``,
-# its optional ``tasks`` module Celery tasks and ``BEAT_SCHEDULE``, its optional ``cli``
-# module a ``register(group)`` function. Adding an area is one line here.
-AREAS: tuple[str, ...] = (
-    "system",
-    "dealers",
-    "events",
-    "customers",
-    "payments",
-    "configuration",
-    "credit",
-    "dms",
+# Each area is a package under dealerhub/ whose ``area`` module wires it in (see
+# dealerhub/areas.py). Adding an area is one import and one entry here.
+AREAS: tuple[ModuleType, ...] = (
+    system,
+    events,
+    customers,
+    payments,
+    configuration,
+    credit,
+    dms,
 )
-
-
-def area_modules(kind: str) -> list[str]:
-    """Dotted names of the ``kind`` module ("routes", "tasks", "cli") of every area that has one."""
-    found = []
-    for area in AREAS:
-        name = f"dealerhub.{area}.{kind}"
-        if importlib.util.find_spec(name) is not None:
-            found.append(name)
-    return found
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -64,7 +60,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.extensions["settings"] = settings
-    app.extensions["db"] = Database(settings.database_url)
+    db = app.extensions["db"] = Database(settings.database_url)
+    app.extensions["connectors"] = Registry.build(settings, db)
 
     api = Api(
         app,
@@ -75,14 +72,19 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["api"] = api
     _add_security_schemes(api)
-    for module_name in area_modules("routes"):
-        api.register_blueprint(importlib.import_module(module_name).blp)
-
-    from dealerhub import lifecycle
-
+    wiring = Wiring(app, api)
+    for area in AREAS:
+        area.init_app(wiring)
+    app.extensions["beat_schedule"] = wiring.beat_schedule
     lifecycle.install(app)
-    init_celery(app, settings, area_modules("tasks"))
+    bind_celery(app)
     return app
+
+
+def bind_celery(app: Flask) -> None:
+    """Run Celery tasks in ``app``, with every area's beat schedule (the last app bound wins;
+    tests that build a second app bind the first one back)."""
+    init_celery(app, app.extensions["settings"], app.extensions["beat_schedule"])
 
 
 API_DESCRIPTION = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import signal
@@ -11,41 +10,13 @@ import sys
 from typing import Any
 
 import click
-from flask import Flask
 
-from dealerhub.config import Settings, load_settings
-
-
-class Context:
-    """Lazily builds the app, so ``dealerhub --help`` needs no database."""
-
-    def __init__(self) -> None:
-        self._app: Flask | None = None
-        self._settings: Settings | None = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = self._app.extensions["settings"] if self._app else load_settings()
-        return self._settings
-
-    @property
-    def app(self) -> Flask:
-        if self._app is None:
-            from dealerhub.app import create_app
-
-            self._app = create_app(self._settings)
-        return self._app
-
-    def transaction(self) -> Any:
-        return self.app.extensions["db"].transaction()
-
-    def close(self) -> None:
-        if self._app is not None:
-            self._app.extensions["db"].dispose()
-
-
-pass_ctx = click.make_pass_decorator(Context, ensure=True)
+from dealerhub import crypto, migrate
+from dealerhub.app import AREAS, create_app
+from dealerhub.clikit import Context, pass_ctx
+from dealerhub.db import metadata
+from dealerhub.dealers.service import create_dealer, list_dealers, roll_keys
+from dealerhub.wsgi_server import run_gunicorn
 
 
 @click.group()
@@ -53,7 +24,9 @@ pass_ctx = click.make_pass_decorator(Context, ensure=True)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """dealerhub: dealership finance integration hub."""
-    ctx.call_on_close(ctx.ensure_object(Context).close)
+    if ctx.obj is None:
+        ctx.obj = Context(create_app)
+    ctx.call_on_close(ctx.obj.close)
 
 
 # --- database ---------------------------------------------------------------------------
@@ -69,8 +42,6 @@ def db() -> None:
 @pass_ctx
 def db_upgrade(ctx: Context, revision: str) -> None:
     """Apply migrations."""
-    from dealerhub import migrate
-
     migrate.upgrade(ctx.settings, revision)
     click.echo("database is up to date")
 
@@ -80,8 +51,6 @@ def db_upgrade(ctx: Context, revision: str) -> None:
 @pass_ctx
 def db_revision(ctx: Context, message: str) -> None:
     """Autogenerate a migration from the models (development)."""
-    from dealerhub import migrate
-
     migrate.revision(ctx.settings, message)
 
 
@@ -110,8 +79,6 @@ def _dealer_json(dealer: Any, test: Any, live: Any) -> dict[str, str]:
 @pass_ctx
 def dealers_create(ctx: Context, name: str, as_json: bool) -> None:
     """Create a dealer and print its keys (shown only this once)."""
-    from dealerhub.dealers.service import create_dealer
-
     with ctx.transaction() as session:
         dealer, test, live = create_dealer(session=session, name=name)
         out = _dealer_json(dealer, test, live)
@@ -128,8 +95,6 @@ def dealers_create(ctx: Context, name: str, as_json: bool) -> None:
 @pass_ctx
 def dealers_list(ctx: Context, as_json: bool) -> None:
     """List dealers."""
-    from dealerhub.dealers.service import list_dealers
-
     with ctx.transaction() as session:
         rows = [
             {"id": d.id, "name": d.name, "created": d.created}
@@ -148,8 +113,6 @@ def dealers_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def demo(ctx: Context) -> None:
     """Create a demo dealer once and print its test keys (development only)."""
-    from dealerhub.dealers.service import create_dealer
-
     path = ctx.settings.data_dir / "demo-dealer.json"
     if not path.exists():
         with ctx.transaction() as session:
@@ -184,8 +147,6 @@ def keys() -> None:
 @pass_ctx
 def keys_roll(ctx: Context, dealer_id: str, mode: str, grace_seconds: int, as_json: bool) -> None:
     """Issue new keys for one mode and revoke the old ones."""
-    from dealerhub.dealers.service import roll_keys
-
     with ctx.transaction() as session:
         issued = roll_keys(
             session=session,
@@ -207,9 +168,6 @@ def keys_roll(ctx: Context, dealer_id: str, mode: str, grace_seconds: int, as_js
 @pass_ctx
 def keys_rotate_encryption(ctx: Context) -> None:
     """Re-encrypt every stored secret under the first key of DEALERHUB_ENCRYPTION_KEYS."""
-    from dealerhub import crypto
-    from dealerhub.db import metadata
-
     app = ctx.app
     with app.extensions["db"].transaction() as session:
         count = crypto.rotate_all(session, metadata, app.extensions["settings"])
@@ -220,7 +178,7 @@ def keys_rotate_encryption(ctx: Context) -> None:
 
 
 def _celery_argv(*extra: str) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "dealerhub.tasks", *extra]
+    return [sys.executable, "-m", "celery", "-A", "dealerhub.worker", *extra]
 
 
 @main.command()
@@ -232,9 +190,6 @@ def _celery_argv(*extra: str) -> list[str]:
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, workers: int, threads: int, no_worker: bool) -> None:
     """Migrate, then serve the API with gunicorn plus one background worker (with beat)."""
-    from dealerhub import migrate
-    from dealerhub.wsgi_server import run_gunicorn
-
     migrate.upgrade(ctx.settings)
     worker: subprocess.Popen[bytes] | None = None
     if not no_worker:
@@ -251,7 +206,7 @@ def serve(ctx: Context, host: str, port: int, workers: int, threads: int, no_wor
             )
         )
     try:
-        run_gunicorn(f"{host}:{port}", workers=workers, threads=threads)
+        run_gunicorn(f"{host}:{port}", workers=workers, threads=threads, app_factory=create_app)
     finally:
         if worker is not None and worker.poll() is None:
             worker.send_signal(signal.SIGTERM)  # warm shutdown: finish the running tasks
@@ -273,13 +228,8 @@ def worker(click_ctx: click.Context, concurrency: int, beat: bool) -> None:
     os.execv(sys.executable, [*argv, *click_ctx.args])  # noqa: S606 - replaces this process
 
 
-def _register_area_commands() -> None:
-    from dealerhub.app import area_modules
-
-    for name in area_modules("cli"):
-        importlib.import_module(name).register(main)
-
-
-_register_area_commands()
+for _area in AREAS:
+    if hasattr(_area, "init_cli"):
+        _area.init_cli(main)
 
 __all__ = ["main"]

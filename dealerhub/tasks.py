@@ -1,12 +1,12 @@
 """Celery wiring: one Celery app, a task base class, and the after-commit enqueue helper.
 
-``celery -A dealerhub.tasks worker`` works because the configuration is added lazily: the
-first time Celery reads it, the Flask app is created from the environment.
+Services enqueue tasks by name (``enqueue_after_commit(session, "dealerhub.dms.tasks.sync_record",
+…)``), so a service never imports a tasks module: tasks import services, not the other way.
+The worker entry point, which builds the Flask app the tasks run in, is ``dealerhub.worker``.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import random
 from collections.abc import Callable
@@ -18,7 +18,9 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from sqlalchemy.orm import Session
 
+from dealerhub import embedded_broker
 from dealerhub.db import after_commit
+from dealerhub.idempotency import purge_expired
 from dealerhub.logs import dealer_id_var, request_id_var
 
 if TYPE_CHECKING:
@@ -32,13 +34,13 @@ _flask_app: Flask | None = None
 
 
 def flask_app() -> Flask:
-    """The Flask app tasks run in; created from the environment in a bare worker."""
-    global _flask_app
+    """The Flask app tasks run in: the last one ``create_app`` bound (``dealerhub.worker``
+    creates it in a worker process)."""
     if _flask_app is None:
-        from dealerhub.app import create_app
-
-        create_app()
-    assert _flask_app is not None
+        raise RuntimeError(
+            "No dealerhub app is bound to Celery: start workers with `dealerhub worker` or "
+            "`celery -A dealerhub.worker worker`."
+        )
     return _flask_app
 
 
@@ -86,21 +88,28 @@ class DealerhubTask(Task):
 
 
 celery = Celery("dealerhub", task_cls=DealerhubTask)
-app = celery  # `celery -A dealerhub.tasks` finds either name
 
 
-def enqueue_after_commit(session: Session, task: Any, *args: Any, **options: Any) -> None:
-    """Send ``task(*args)`` to the broker once ``session`` commits; nothing on rollback.
+def enqueue_now(task: str | Task, *args: Any, **options: Any) -> bool:
+    """Hand ``task(*args)`` to the broker now; ``task`` is a registered task or its name.
 
-    A broker failure here is logged, not raised: the request already committed, and each
-    area's periodic sweep re-sends what was never handed over.
+    A broker failure is logged, not raised (returns False): whatever was committed stays
+    committed, and each area's periodic sweep re-sends what was never handed over.
     """
+    name = task if isinstance(task, str) else task.name
+    try:
+        celery.tasks[name].apply_async(args=args, **options)
+    except Exception:
+        log.exception("could not enqueue %s; the periodic sweep will retry", name)
+        return False
+    return True
+
+
+def enqueue_after_commit(session: Session, task: str | Task, *args: Any, **options: Any) -> None:
+    """:func:`enqueue_now` ``task(*args)`` once ``session`` commits; nothing on rollback."""
 
     def send() -> None:
-        try:
-            task.apply_async(args=args, **options)
-        except Exception:
-            log.exception("could not enqueue %s; the periodic sweep will retry", task.name)
+        enqueue_now(task, *args, **options)
 
     after_commit(session, send)
 
@@ -108,13 +117,14 @@ def enqueue_after_commit(session: Session, task: Any, *args: Any, **options: Any
 def _broker_settings(settings: Settings) -> dict[str, Any]:
     url = settings.broker_url
     if url.startswith("filesystem://"):
-        # kombu's filesystem transport: a folder of message files shared by every process on
-        # this machine. It needs no server, which is what "embedded broker" means here.
+        # kombu's filesystem transport (written atomically: dealerhub/embedded_broker.py): a
+        # folder of message files shared by every process on this machine. It needs no
+        # server, which is what "embedded broker" means here.
         folder = url.removeprefix("filesystem://") or str(settings.data_dir / "broker")
         for sub in ("queue", "processed", "control"):
             Path(folder, sub).mkdir(parents=True, exist_ok=True)
         return {
-            "broker_url": "filesystem://",
+            "broker_url": f"{embedded_broker.SCHEME}://",
             "broker_transport_options": {
                 "data_folder_in": f"{folder}/queue",
                 "data_folder_out": f"{folder}/queue",
@@ -142,20 +152,19 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 def _drop_connections() -> None:
     """Forget broker pools and routing built for an earlier configuration (tests build
     several apps in one process; a worker process configures once)."""
-    celery.__dict__.pop("amqp", None)  # cached_property: queues and producer pool
-    if celery._pool is not None:
-        celery._pool = None
-        kombu.pools.reset()  # producer pools are cached globally, keyed by connection
+    if "amqp" in vars(celery):
+        del celery.amqp  # a cached property: queues and producer pool of the old broker
+    celery.close()  # the connection pool
+    kombu.pools.reset()  # producer pools are cached globally, keyed by connection
 
 
-def init_celery(flask: Flask, settings: Settings, area_modules: list[str]) -> Celery:
+def init_celery(
+    flask: Flask, settings: Settings, beat_schedule: dict[str, dict[str, Any]]
+) -> Celery:
     """Configure the Celery app for this Flask app (the last app created wins)."""
     global _flask_app
     _flask_app = flask
-    schedule = dict(BEAT_SCHEDULE)
-    for module_name in area_modules:
-        module = importlib.import_module(module_name)
-        schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
+    schedule = {**BEAT_SCHEDULE, **beat_schedule}
     _drop_connections()
     celery.conf.update(
         # One queue name per deployment (or per test run sharing a Redis server).
@@ -178,18 +187,8 @@ def init_celery(flask: Flask, settings: Settings, area_modules: list[str]) -> Ce
     return celery
 
 
-def _lazy_defaults() -> dict[str, Any]:
-    flask_app()  # create_app() calls init_celery(), which fills celery.conf
-    return {}
-
-
-celery.add_defaults(_lazy_defaults)
-
-
 @celery.task(name="dealerhub.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
-    from dealerhub.idempotency import purge_expired
-
     flask = flask_app()
     with flask.extensions["db"].transaction() as session:
         return purge_expired(session, flask.extensions["settings"].idempotency_ttl_hours)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], app_factory: Callable[[], Any]) -> None:
         self.options = options
+        self.app_factory = app_factory
         super().__init__()
 
     def load_config(self) -> None:
@@ -17,12 +19,10 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from dealerhub.wsgi import app
-
-        return app
+        return self.app_factory()  # in each worker process, after the fork
 
 
-def run_gunicorn(bind: str, *, workers: int, threads: int) -> None:
+def run_gunicorn(bind: str, *, workers: int, threads: int, app_factory: Callable[[], Any]) -> None:
     _Gunicorn(
         {
             "bind": bind,
@@ -32,5 +32,6 @@ def run_gunicorn(bind: str, *, workers: int, threads: int) -> None:
             "timeout": 120,
             "graceful_timeout": 30,
             "accesslog": None,  # the app logs every request itself, as JSON with its request id
-        }
+        },
+        app_factory,
     ).run()

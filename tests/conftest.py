@@ -80,6 +80,24 @@ def db(app: Any) -> Any:
     return app.extensions["db"]
 
 
+def swap_connectors_of(app: Any) -> Any:
+    """``swap(**changes)`` replaces some of ``app``'s connectors (``Registry.replace``)."""
+
+    def swap(**changes: Any) -> None:
+        app.extensions["connectors"] = app.extensions["connectors"].replace(**changes)
+
+    return swap
+
+
+@pytest.fixture
+def swap_connectors(app: Any) -> Iterator[Any]:
+    """Fakes for one test: ``swap_connectors(dms_override=…, processors={…})``; the app's
+    own connectors are back afterwards."""
+    original = app.extensions["connectors"]
+    yield swap_connectors_of(app)
+    app.extensions["connectors"] = original
+
+
 @pytest.fixture
 def statements(db: Any) -> Iterator[list[str]]:
     """Every SQL statement the app's engine sends during the test, in order."""
@@ -183,10 +201,9 @@ def bind_tasks_to(app: Any) -> None:
     beat schedule): tasks run against the last app bound, and tests that tweak
     ``app.extensions["settings"]`` must see their tasks read them. Every test that creates
     another app calls this when it is done with it."""
-    from dealerhub.app import area_modules
-    from dealerhub.tasks import init_celery
+    from dealerhub.app import bind_celery
 
-    init_celery(app, app.extensions["settings"], area_modules("tasks"))
+    bind_celery(app)
 
 
 @pytest.fixture(scope="session")

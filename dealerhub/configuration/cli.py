@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from dealerhub.clikit import Context, pass_ctx
 from dealerhub.configuration.certificates import MAX_P12_BYTES, CertStore
 from dealerhub.configuration.service import upload_certificate
 from dealerhub.errors import DealerhubError
@@ -28,12 +29,10 @@ def certs() -> None:
 @click.option("--mode", type=click.Choice(["test", "live"]), default="live", show_default=True)
 @click.option("--password", prompt=True, hide_input=True, help="The .p12 password (prompted).")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.pass_context
-def upload(ctx: click.Context, dealer_id: str, mode: str, password: str, file: Path) -> None:
+@pass_ctx
+def upload(ctx: Context, dealer_id: str, mode: str, password: str, file: Path) -> None:
     """Validate FILE (.p12) and make it the dealer's TransUnion client certificate."""
-    from dealerhub.cli import Context
-
-    app = ctx.ensure_object(Context).app
+    app = ctx.app
     data = file.read_bytes()[: MAX_P12_BYTES + 1]
     store = CertStore(app.extensions["settings"].certs_dir)
     try:

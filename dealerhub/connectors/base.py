@@ -1,15 +1,9 @@
-"""What every connector shares: the ConnectorError hierarchy, one Protocol per capability and
-the small DTOs those Protocols exchange. Services depend on these, never on a vendor module.
-
-Other areas add their own Protocols below the processor section; keep the errors generic.
-"""
+"""What every connector shares: the ConnectorError hierarchy. Each capability's Protocol and
+DTOs live beside its implementations (``connectors/processors/base.py``,
+``connectors/credit/base.py``, ``connectors/dms/base.py``); services depend on those, never on
+a vendor module."""
 
 from __future__ import annotations
-
-import enum
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
 
 # --- errors -------------------------------------------------------------------------------
 
@@ -45,6 +39,12 @@ class ConnectorUnavailable(ConnectorError):
     retryable = True
 
 
+class ConnectorOutcomeUnknown(ConnectorUnavailable):
+    """The request was sent but no usable answer came back (a read timeout, a dropped
+    connection, a 5xx after the body went out): the vendor may have acted on it. Never read
+    as success or failure; the caller records an unknown outcome and asks the vendor later."""
+
+
 class ConnectorAuthError(ConnectorError):
     """Our credentials were refused (401/403): a configuration problem, not retryable."""
 
@@ -61,116 +61,10 @@ class FlowNotSupported(ConnectorError):
     """The connector cannot do this flow at all (see its capabilities)."""
 
 
-# --- payment processors -------------------------------------------------------------------
+class WebhookRejected(ConnectorError):
+    """An inbound vendor webhook is not genuine or not well formed. ``vendor_code`` says which:
+    ``signature_invalid`` or ``body_invalid``; ``param`` names the offending field."""
 
-
-@dataclass(frozen=True)
-class ProcessorCapabilities:
-    """Per-flow flags; services check them before calling, so an unsupported flow is a clear
-    400 rather than a vendor error. The seeds' gateways differ exactly here: some cannot
-    capture partially, some refund only settled transactions (void before settlement)."""
-
-    card: bool = True
-    manual_capture: bool = True
-    partial_capture: bool = True
-    partial_refund: bool = True
-    multiple_refunds: bool = True
-    three_d_secure: bool = False
-    bank_debit: bool = False
-    setup: bool = True  # vault a payment method without charging it
-    void_before_settlement_only: bool = False  # refund needs a settled sale; void otherwise
-    webhooks: bool = False
-    currencies: frozenset[str] = frozenset({"usd"})
-
-
-class AttemptStatus(enum.StrEnum):
-    """Outcome of one processor call. ``UNKNOWN`` (timeouts, unmapped vendor statuses) is
-    never treated as success or failure: it is reconciled later through ``sync``."""
-
-    AUTHORIZED = "authorized"  # funds held, capture later
-    SUCCEEDED = "succeeded"  # captured (sale) / refunded / set up
-    PROCESSING = "processing"  # asynchronous (bank debit), result comes later
-    REQUIRES_ACTION = "requires_action"  # customer authentication (3-D Secure)
-    DECLINED = "declined"
-    PENDING = "pending"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class PaymentSource:
-    """What the processor charges: its own token for a card or bank account (never a PAN)."""
-
-    type: str  # "card" | "us_bank_account"
-    token: str
-    brand: str | None = None
-    last4: str | None = None
-    customer_ref: str | None = None
-
-
-@dataclass(frozen=True)
-class AuthorizeRequest:
-    attempt_id: str  # our charge id: the vendor's idempotency / reference key
-    amount: int
-    currency: str
-    source: PaymentSource
-    capture: bool  # True = sale, False = authorize only
-    description: str | None = None
-    return_url: str | None = None  # where 3-D Secure sends the customer back
-    off_session: bool = False
-    metadata: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ProcessorResult:
-    status: AttemptStatus
-    reference: str | None = None  # the vendor's transaction id
-    amount: int = 0
-    decline_code: str | None = None
-    failure_code: str | None = None  # e.g. "card_declined", "expired_card", "R01"
-    message: str | None = None
-    network_status: str | None = None  # "approved_by_network", "declined_by_network"
-    risk_level: str = "normal"
-    raw: Mapping[str, Any] = field(default_factory=dict)  # masked vendor payload, for debugging
-
-
-@dataclass(frozen=True)
-class WebhookNotice:
-    """A vendor webhook reduced to what the payment service needs."""
-
-    reference: str
-    status: AttemptStatus
-    kind: str  # "payment" | "refund"
-    failure_code: str | None = None
-
-
-@runtime_checkable
-class PaymentProcessor(Protocol):
-    name: str
-    capabilities: ProcessorCapabilities
-
-    def authorize(self, request: AuthorizeRequest) -> ProcessorResult:
-        """Authorize (``capture=False``) or sell (``capture=True``)."""
-
-    def complete_action(self, reference: str, *, success: bool, capture: bool) -> ProcessorResult:
-        """Finish a ``REQUIRES_ACTION`` attempt after the customer's authentication."""
-
-    def capture(self, reference: str, amount: int, *, attempt_id: str) -> ProcessorResult:
-        """Capture ``amount`` of an authorization (the rest is released)."""
-
-    def void(self, reference: str, *, attempt_id: str) -> ProcessorResult:
-        """Release an uncaptured authorization."""
-
-    def refund(self, reference: str, amount: int, *, refund_id: str) -> ProcessorResult:
-        """Return ``amount`` of a captured payment; bank debits answer ``PENDING``."""
-
-    def setup(self, source: PaymentSource, *, attempt_id: str) -> ProcessorResult:
-        """Verify and vault a payment method without moving money."""
-
-    def sync(self, reference: str) -> ProcessorResult:
-        """The vendor's current view of an attempt (settlement, returns, unknown outcomes)."""
-
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
-        """Whether a webhook really comes from the vendor."""
-
-    def parse_webhook(self, body: bytes) -> WebhookNotice:
-        """The notice a verified webhook carries."""
+    def __init__(self, message: str, *, vendor: str, code: str, param: str | None = None) -> None:
+        super().__init__(message, vendor=vendor, vendor_code=code)
+        self.param = param

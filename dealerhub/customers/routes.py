@@ -9,6 +9,7 @@ from flask.views import MethodView
 from dealerhub.api import Blueprint, DeletedSchema, session, tenant
 from dealerhub.customers import schemas, service
 from dealerhub.pagination import paginate
+from dealerhub.payments import methods
 
 blp = Blueprint("customers", __name__, description="Customers of the dealership.")
 
@@ -46,4 +47,6 @@ class CustomerById(MethodView):
     @blp.response(200, DeletedSchema)
     def delete(self, customer_id: str) -> Any:
         """Delete a customer and detach its payment methods."""
-        return service.delete_customer(session(), tenant(), customer_id)
+        return service.delete_customer(
+            session(), tenant(), customer_id, detach_payment_methods=methods.detach_all
+        )

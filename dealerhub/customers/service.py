@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -99,12 +100,17 @@ def update_customer(
     return customer
 
 
-def delete_customer(session: Session, tenant: Tenant, customer_id: str) -> dict[str, Any]:
-    """Soft-delete (the row stays for the paper trail) and detach its payment methods."""
-    from dealerhub.payments.methods import detach_all  # payments builds on customers
-
+def delete_customer(
+    session: Session,
+    tenant: Tenant,
+    customer_id: str,
+    *,
+    detach_payment_methods: Callable[[Session, Tenant, str], int],
+) -> dict[str, Any]:
+    """Soft-delete (the row stays for the paper trail) and detach its payment methods
+    (``detach_payment_methods`` is the payments area's: payments builds on customers)."""
     customer = get_customer(session, tenant, customer_id, for_update=True)
-    detach_all(session, tenant, customer.id)
+    detach_payment_methods(session, tenant, customer.id)
     customer.deleted = True
     customer.default_payment_method = None
     session.flush()

@@ -7,10 +7,12 @@ from typing import Any
 
 import click
 
+from dealerhub.clikit import Context, pass_ctx
+from dealerhub.dms import sync, workflows
+from dealerhub.tenancy import Tenant
+
 
 def register(group: click.Group) -> None:
-    from dealerhub.cli import Context, pass_ctx
-
     @group.group("dms")
     def dms() -> None:
         """DMS sync operations."""
@@ -25,9 +27,6 @@ def register(group: click.Group) -> None:
         ctx: Context, record_ids: tuple[str, ...], dealer_id: str | None, live: bool, inline: bool
     ) -> None:
         """Send dead leads/deals again (by id, or all of a dealer's with --dealer)."""
-        from dealerhub.dms import sync
-        from dealerhub.tenancy import Tenant
-
         if not record_ids and not dealer_id:
             raise click.UsageError("give record ids or --dealer ID")
         with ctx.app.app_context():
@@ -56,7 +55,9 @@ def register(group: click.Group) -> None:
                 status = "queued"
                 if inline:
                     kind = "deal" if record_id.startswith("deal_") else "lead"
-                    status = sync.run(db, kind, record_id).status
+                    status = sync.run(
+                        db, kind, record_id, connector_factory=ctx.app.extensions["connectors"].dms
+                    ).status
                     if status == "skipped":  # a worker got there first: report its result
                         with db.transaction(write=False) as session:
                             row = session.get(sync.MODELS[kind], record_id)
@@ -75,8 +76,6 @@ def register(group: click.Group) -> None:
     @pass_ctx
     def workflows_list(ctx: Context, as_json: bool) -> None:
         """List workflow definitions (validating every file)."""
-        from dealerhub.dms import workflows
-
         directory = workflows.workflows_dir(ctx.settings)
         try:
             defs = workflows.load(directory)
@@ -114,8 +113,6 @@ def register(group: click.Group) -> None:
     @pass_ctx
     def workflows_run(ctx: Context, name: str, dealer_id: str | None) -> None:
         """Run one workflow now, with a progress bar and a summary."""
-        from dealerhub.dms import workflows
-
         try:
             defs = workflows.load(workflows.workflows_dir(ctx.settings))
         except workflows.WorkflowError as exc:
@@ -133,6 +130,7 @@ def register(group: click.Group) -> None:
                 runs = workflows.run(
                     db,
                     wf,
+                    connector_factory=ctx.app.extensions["connectors"].dms,
                     dealer_id=dealer_id,
                     trigger="manual",
                     progress=lambda _status: bar.update(1),

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Mapping
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from dealerhub.connectors.dms.dealertrack import DealerTrackCredentials
 from dealerhub.dms.errors import DmsNotConfigured
-from dealerhub.tenancy import Tenant
 
 SECTION = ("dealer_management_system", "dealer_track", "dms")
 REQUIRED = ("api_url", "username", "password", "enterprise_code", "company_number")
 
 
-def dealertrack_credentials(session: Session, tenant: Tenant) -> DealerTrackCredentials:
-    """Read ``dealer_management_system.dealer_track.dms``; a missing configuration service,
-    section or field is a configuration error (not retryable: retrying will not fix it)."""
-    try:
-        service: Any = importlib.import_module("dealerhub.configuration.service")
-        resolved = service.resolved_config
-    except (ImportError, AttributeError) as exc:
-        raise DmsNotConfigured(
-            "DealerTrack credentials are unavailable: the configuration service is not installed."
-        ) from exc
-    node: Any = resolved(session, tenant)
+def dealertrack_credentials(config: Mapping[str, Any]) -> DealerTrackCredentials:
+    """Read ``dealer_management_system.dealer_track.dms`` from a dealer's resolved
+    configuration; a missing section or field is a configuration error (not retryable:
+    retrying will not fix it)."""
+    node: Any = config
     for key in SECTION:
         node = node.get(key) if isinstance(node, dict) else None
     if not isinstance(node, dict):

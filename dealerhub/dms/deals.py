@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id
+from dealerhub.dms import queue
 from dealerhub.dms.masking import mask_deal
 from dealerhub.dms.models import Deal, Lead
 from dealerhub.dms.render import sync_dict
@@ -108,8 +109,6 @@ def check_desk(body: dict[str, Any]) -> dict[str, int]:
 
 
 def create_deal(session: Session, tenant: Tenant, body: dict[str, Any]) -> Deal:
-    from dealerhub.dms import sync
-
     try:
         get_customer(session, tenant, body["customer_id"])
     except NotFound as exc:
@@ -143,7 +142,7 @@ def create_deal(session: Session, tenant: Tenant, body: dict[str, Any]) -> Deal:
     session.add(deal)
     session.flush()
     record_event(session, tenant, "deal.created", mask_deal(deal_to_dict(deal)))
-    sync.enqueue(session, deal)
+    queue.enqueue(session, deal)
     return deal
 
 

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from dealerhub.customers import service as customers
 from dealerhub.db import new_id, now
+from dealerhub.dms import queue
 from dealerhub.dms.errors import LeadInvalid
 from dealerhub.dms.masking import mask_lead
 from dealerhub.dms.models import Lead, LeadSubmission
@@ -211,9 +212,7 @@ def create_lead(
     _add_submission(session, tenant, lead, provider, body, vehicles, digest, fmt, merged=False)
     session.flush()
     record_event(session, tenant, "lead.created", mask_lead(lead_to_dict(session, lead)))
-    from dealerhub.dms import sync
-
-    sync.enqueue(session, lead)
+    queue.enqueue(session, lead)
     return Intake(lead, "created")
 
 
@@ -259,8 +258,6 @@ def _merge(
     digest: str,
     fmt: str,
 ) -> Lead:
-    from dealerhub.dms import sync
-
     locked = session.scalars(select(Lead).where(col(Lead.id) == lead.id).with_for_update()).one()
     known = {_vehicle_key(v) for v in locked.vehicles}
     new_vehicles = [v for v in vehicles if _vehicle_key(v) not in known]
@@ -276,7 +273,7 @@ def _merge(
     if body.get("comments"):
         locked.comments = "\n".join(c for c in (locked.comments, body["comments"]) if c)
     _add_submission(session, tenant, locked, provider, body, vehicles, digest, fmt, merged=True)
-    sync.mark_changed(session, locked)
+    queue.mark_changed(session, locked)
     session.flush()
     snapshot = mask_lead(lead_to_dict(session, locked))
     record_event(
@@ -317,8 +314,6 @@ def update_lead(
     changes: dict[str, Any],
     provider: str | None = None,
 ) -> Lead:
-    from dealerhub.dms import sync
-
     lead = get_lead_for_customer(session, tenant, customer_id, provider, for_update=True)
     before = mask_lead(lead_to_dict(session, lead))
     if "customer" in changes:
@@ -338,7 +333,7 @@ def update_lead(
             setattr(lead, key, changes[key])
     if "metadata" in changes:
         lead.metadata_ = {**lead.metadata_, **changes["metadata"]}
-    sync.mark_changed(session, lead)
+    queue.mark_changed(session, lead)
     session.flush()
     after = mask_lead(lead_to_dict(session, lead))
     previous = {k: before[k] for k in after if k != "dms_sync" and before.get(k) != after[k]}

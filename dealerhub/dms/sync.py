@@ -34,12 +34,16 @@ from dealerhub.connectors.dms.base import (
     DmsLeadPush,
     DmsPushResult,
 )
+from dealerhub.customers.service import get_customer
 from dealerhub.db import Database, now
+from dealerhub.dms import queue
+from dealerhub.dms.deals import deal_to_dict
 from dealerhub.dms.masking import mask_deal, mask_lead
 from dealerhub.dms.models import Deal, Lead
+from dealerhub.dms.render import lead_to_dict
 from dealerhub.errors import DealerhubError, InvalidState, NotFound
 from dealerhub.events.service import record_event
-from dealerhub.tasks import backoff, enqueue_after_commit
+from dealerhub.tasks import backoff, enqueue_now
 from dealerhub.tenancy import Tenant
 
 log = logging.getLogger(__name__)
@@ -49,45 +53,8 @@ LEASE_SECONDS = 120
 DEFAULT_MAX_ATTEMPTS = 5
 SWEEP_GRACE_SECONDS = 60
 
-# Tests and the benchmark swap the connector; production resolves it per tenant.
+# The tenant's DMS connector: ``Registry.dms`` in the app, a fake in tests and benchmarks.
 ConnectorFactory = Callable[[Session, Tenant], DmsConnector]
-connector_override: ConnectorFactory | None = None
-
-
-def kind_of(record: Any) -> str:
-    return "lead" if isinstance(record, Lead) else "deal"
-
-
-def enqueue(session: Session, record: Any) -> None:
-    from dealerhub.dms import tasks
-
-    enqueue_after_commit(session, tasks.sync_record, kind_of(record), record.id)
-
-
-def mark_changed(session: Session, record: Any) -> None:
-    """A created or changed record must be (re)sent: bump its version and enqueue after commit."""
-    record.sync_version += 1
-    record.sync_status = "pending"
-    record.sync_attempts = 0
-    record.sync_retry_at = None
-    record.updated = now()
-    enqueue(session, record)
-
-
-def default_connector(session: Session, tenant: Tenant) -> DmsConnector:
-    """Test mode only ever reaches the sandbox; live mode reaches DealerTrack."""
-    if connector_override is not None:
-        return connector_override(session, tenant)
-    if not tenant.livemode:
-        from flask import current_app
-
-        from dealerhub.connectors.dms.sandbox import SandboxDms
-
-        return SandboxDms(current_app.extensions["db"], tenant.dealer_id)
-    from dealerhub.connectors.dms.dealertrack import DealerTrackDms
-    from dealerhub.dms.credentials import dealertrack_credentials
-
-    return DealerTrackDms(dealertrack_credentials(session, tenant))
 
 
 @dataclass(frozen=True)
@@ -121,8 +88,6 @@ def _contact_from_lead(lead: Lead) -> DmsContact:
 
 
 def _deal_payload(session: Session, deal: Deal, tenant: Tenant) -> DmsDealPush:
-    from dealerhub.customers.service import get_customer
-
     customer = get_customer(session, tenant, deal.customer_id)
     first, _, last = (customer.name or "").rpartition(" ")
     lead = session.get(Lead, deal.lead_id) if deal.lead_id else None
@@ -182,11 +147,7 @@ def claim(db: Database, kind: str, record_id: str) -> Claim | None:
 
 def _snapshot(session: Session, record: Any) -> dict[str, Any]:
     if isinstance(record, Lead):
-        from dealerhub.dms.service import lead_to_dict
-
         return mask_lead(lead_to_dict(session, record))
-    from dealerhub.dms.deals import deal_to_dict
-
     return mask_deal(deal_to_dict(record))
 
 
@@ -204,7 +165,7 @@ def finish_success(db: Database, c: Claim, result: DmsPushResult) -> Outcome:
         if record.sync_version != c.version:
             record.sync_status = "pending"  # changed while we were sending: send again
             record.sync_attempts = 0
-            enqueue(session, record)
+            queue.enqueue(session, record)
             return Outcome("pending", matched=result.matched)
         record.sync_status = "synced"
         record.synced_version = c.version
@@ -248,8 +209,8 @@ def run(
     kind: str,
     record_id: str,
     *,
+    connector_factory: ConnectorFactory,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-    connector_factory: ConnectorFactory | None = None,
 ) -> Outcome:
     """Claim, push and record one record. Safe to call any number of times, concurrently."""
     c = claim(db, kind, record_id)
@@ -257,7 +218,7 @@ def run(
         return Outcome("skipped")
     try:
         with db.transaction(write=False) as session:
-            connector = (connector_factory or default_connector)(session, c.tenant)
+            connector = connector_factory(session, c.tenant)
         if isinstance(c.payload, DmsLeadPush):
             result = connector.push_lead(c.payload)
         else:
@@ -293,7 +254,7 @@ def failure_dict(record: Any) -> dict[str, Any]:
     return {
         "id": record.id,
         "object": "sync_failure",
-        "record_type": kind_of(record),
+        "record_type": queue.kind_of(record),
         "created": record.created,
         "livemode": record.livemode,
         "failed_at": record.updated,
@@ -341,7 +302,7 @@ def replay(session: Session, tenant: Tenant, record_id: str) -> Any:
     record.sync_lease_until = None
     record.sync_retry_at = None
     record.updated = now()
-    enqueue(session, record)
+    queue.enqueue(session, record)
     return record
 
 
@@ -368,8 +329,6 @@ def due_stmt(kind: str, t: int, dealer_id: str | None = None, livemode: bool | N
 
 def sweep(db: Database, *, limit: int = 1000) -> int:
     """Re-enqueue every due record (run by Celery beat every minute); returns how many."""
-    from dealerhub.dms import tasks
-
     count = 0
     t = now()
     with db.transaction(write=False) as session:
@@ -380,8 +339,5 @@ def sweep(db: Database, *, limit: int = 1000) -> int:
         ]
     for kind, record_id in due:
         count += 1
-        try:
-            tasks.sync_record.apply_async(args=(kind, record_id))
-        except Exception:  # broker down, or (eager mode) the task's own retry signal
-            log.exception("sweep could not enqueue %s %s", kind, record_id)
+        enqueue_now(queue.SYNC_RECORD, kind, record_id)
     return count

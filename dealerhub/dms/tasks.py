@@ -7,6 +7,7 @@ from typing import Any
 
 from celery.schedules import crontab
 
+from dealerhub.dms import sync, workflows
 from dealerhub.dms.errors import SyncRetryableFailure
 from dealerhub.tasks import flask_app, register
 
@@ -21,9 +22,14 @@ def max_attempts() -> int:
 def sync_record(kind: str, record_id: str) -> str:
     """Send one lead or deal; a retryable failure raises so the task base retries it with
     exponential backoff (the record itself goes ``dead`` once its attempts run out)."""
-    from dealerhub.dms import sync
-
-    outcome = sync.run(flask_app().extensions["db"], kind, record_id, max_attempts=max_attempts())
+    app = flask_app()
+    outcome = sync.run(
+        app.extensions["db"],
+        kind,
+        record_id,
+        connector_factory=app.extensions["connectors"].dms,
+        max_attempts=max_attempts(),
+    )
     if outcome.status == "failed":
         # Ids only: vendor messages can echo contact data, and Celery logs this on retry.
         # The full reason is on the record (dms_sync.last_error).
@@ -34,8 +40,6 @@ def sync_record(kind: str, record_id: str) -> str:
 @register
 def sweep() -> int:
     """Re-enqueue records that were never handed to the broker or whose worker died."""
-    from dealerhub.dms import sync
-
     return sync.sweep(flask_app().extensions["db"])
 
 
@@ -43,11 +47,13 @@ def sweep() -> int:
 def workflows_tick() -> list[str]:
     """Every minute: run the workflows/*.yml whose cron schedule fires now. Files are read
     (and validated) at each tick, so editing a workflow needs no beat restart."""
-    from dealerhub.dms import workflows
-
     app = flask_app()
     try:
-        return workflows.run_due(app.extensions["db"], app.extensions["settings"])
+        return workflows.run_due(
+            app.extensions["db"],
+            app.extensions["settings"],
+            connector_factory=app.extensions["connectors"].dms,
+        )
     except workflows.WorkflowError as exc:
         log.error("%s", exc)
         return []
@@ -55,11 +61,15 @@ def workflows_tick() -> list[str]:
 
 @register
 def run_workflow(name: str, dealer_id: str | None = None) -> dict[str, Any]:
-    from dealerhub.dms import workflows
-
     app = flask_app()
     wf = workflows.load(workflows.workflows_dir(app.extensions["settings"]))[name]
-    runs = workflows.run(app.extensions["db"], wf, dealer_id=dealer_id, trigger="schedule")
+    runs = workflows.run(
+        app.extensions["db"],
+        wf,
+        connector_factory=app.extensions["connectors"].dms,
+        dealer_id=dealer_id,
+        trigger="schedule",
+    )
     return {r.id: r.counts for r in runs}
 
 

@@ -33,7 +33,8 @@ from dealerhub.db import Database, new_id, now
 from dealerhub.dms import sync
 from dealerhub.dms.models import SyncRun
 from dealerhub.errors import DealerhubError
-from dealerhub.tenancy import Tenant
+from dealerhub.pagination import paginate
+from dealerhub.tenancy import Tenant, scoped
 
 ACTIONS = {"push_leads": ("lead",), "push_deals": ("deal",), "push_all": ("lead", "deal")}
 _CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")
@@ -210,6 +211,7 @@ def run(
     db: Database,
     wf: Workflow,
     *,
+    connector_factory: sync.ConnectorFactory,
     dealer_id: str | None = None,
     trigger: str = "manual",
     progress: Callable[[str], None] | None = None,
@@ -233,7 +235,13 @@ def run(
         try:
             for start in range(0, len(batch.items), wf.batch_size):
                 for kind, record_id in batch.items[start : start + wf.batch_size]:
-                    outcome = sync.run(db, kind, record_id, max_attempts=wf.max_attempts)
+                    outcome = sync.run(
+                        db,
+                        kind,
+                        record_id,
+                        connector_factory=connector_factory,
+                        max_attempts=wf.max_attempts,
+                    )
                     status = "synced" if outcome.status == "pending" else outcome.status
                     counts[status] = counts.get(status, 0) + 1
                     if outcome.matched:
@@ -253,13 +261,19 @@ def run(
     return runs
 
 
-def run_due(db: Database, settings: Settings, moment: datetime | None = None) -> list[str]:
+def run_due(
+    db: Database,
+    settings: Settings,
+    *,
+    connector_factory: sync.ConnectorFactory,
+    moment: datetime | None = None,
+) -> list[str]:
     """Run every enabled workflow whose schedule fires this minute (the beat tick)."""
     moment = moment or datetime.now(UTC)
     ran = []
     for wf in load(workflows_dir(settings)).values():
         if wf.enabled and wf.is_due(moment):
-            run(db, wf, trigger="schedule")
+            run(db, wf, connector_factory=connector_factory, trigger="schedule")
             ran.append(wf.name)
     return ran
 
@@ -280,9 +294,6 @@ def run_to_dict(run: SyncRun) -> dict[str, Any]:
 
 
 def list_runs(session: Session, tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
-    from dealerhub.pagination import paginate
-    from dealerhub.tenancy import scoped
-
     stmt = scoped(SyncRun, tenant)
     if args.get("workflow"):
         stmt = stmt.where(col(SyncRun.workflow) == args["workflow"])

@@ -24,6 +24,7 @@ from dealerhub import db as dbmod
 from dealerhub.config import Settings
 from dealerhub.db import new_id
 from dealerhub.errors import InvalidRequest
+from dealerhub.events import jobs
 from dealerhub.events.endpoints import disable_for_failures, signing_secrets
 from dealerhub.events.models import (
     DeliveryAttempt,
@@ -36,7 +37,7 @@ from dealerhub.events.models import (
 from dealerhub.events.policy import DeliveryPolicy, policy_for
 from dealerhub.events.service import event_payload
 from dealerhub.events.urls import check_url
-from dealerhub.tasks import enqueue_after_commit
+from dealerhub.tasks import celery, enqueue_after_commit
 from dealerhub.webhooks import HEADER, sign_header
 
 log = logging.getLogger(__name__)
@@ -188,12 +189,10 @@ def _schedule_retry(
     # along has then been failing for the whole window and gets disabled.
     when = min(now + policy.delay(delivery.attempt_count), deadline)
     delivery.next_attempt_at = when
-    from dealerhub.events.tasks import deliver
-
     # Inline (eager) mode cannot wait for a countdown: the sweep hands those over instead.
-    if when - now <= policy.countdown_max and not deliver.app.conf.task_always_eager:
+    if when - now <= policy.countdown_max and not celery.conf.task_always_eager:
         delivery.queued_at = when
-        enqueue_after_commit(session, deliver, delivery.id, countdown=when - now)
+        enqueue_after_commit(session, jobs.DELIVER, delivery.id, countdown=when - now)
     else:
         delivery.queued_at = None  # the sweep hands it over when due
 
@@ -201,8 +200,6 @@ def _schedule_retry(
 def sweep(session: Session, settings: Settings, *, limit: int = 500) -> list[str]:
     """Re-enqueue due pending deliveries whose broker message is presumed lost: never
     queued, or queued (or leased) longer ago than the lease period."""
-    from dealerhub.events.tasks import deliver
-
     now = dbmod.now()
     lease = policy_for(settings, True).lease
     stmt = (
@@ -222,7 +219,7 @@ def sweep(session: Session, settings: Settings, *, limit: int = 500) -> list[str
     ids = []
     for delivery in session.scalars(stmt):
         delivery.queued_at = now
-        enqueue_after_commit(session, deliver, delivery.id)
+        enqueue_after_commit(session, jobs.DELIVER, delivery.id)
         ids.append(delivery.id)
     if ids:
         log.info("sweep re-enqueued %d webhook deliveries", len(ids))

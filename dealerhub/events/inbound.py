@@ -1,21 +1,19 @@
 """Inbound processor webhooks (``POST /payment/webhooks``).
 
-A processor (chosen by ``?processor=`` or the ``Dealerhub-Processor`` header) verifies the
-signature over the raw body and parses the message. The message is stored once per
+The processor named by ``?processor=`` or the ``Dealerhub-Processor`` header verifies the
+signature over the raw body and parses the message (``PaymentProcessor.parse_webhook``: the
+same connector that makes the payments reads its webhooks). The message is stored once per
 (processor, event id) and applied later by a task through handlers that other areas
-register, e.g.::
+register in their ``init_app``, e.g.::
 
-    register_inbound_handler("payment_intent.processing_settled", settle_bank_debit)
-
-Adding a real gateway is one :func:`register_processor` call with its verifier/parser.
+    register_inbound_handler("charge.settled", apply_charge_notice)
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -24,12 +22,14 @@ from sqlmodel import col
 
 from dealerhub import db as dbmod
 from dealerhub.config import Settings
+from dealerhub.connectors.base import WebhookRejected
+from dealerhub.connectors.processors.base import PaymentProcessor
 from dealerhub.db import new_id
 from dealerhub.errors import InvalidRequest
+from dealerhub.events import jobs
 from dealerhub.events.models import InboundEvent, InboundStatus
 from dealerhub.events.policy import policy_for
 from dealerhub.tasks import enqueue_after_commit
-from dealerhub.webhooks import HEADER, SignatureVerificationError, verify
 
 log = logging.getLogger(__name__)
 
@@ -40,80 +40,8 @@ class InvalidSignature(InvalidRequest):
     code = "signature_invalid"
 
 
-@dataclass(frozen=True)
-class InboundMessage:
-    event_id: str
-    type: str
-    livemode: bool
-    dealer_id: str | None
-    payload: dict[str, Any]
-
-
-class InboundProcessor(Protocol):
-    def parse(self, raw: bytes, headers: Mapping[str, str], settings: Settings) -> InboundMessage:
-        """Verify the signature over ``raw`` and parse it; raise :class:`InvalidSignature`
-        or :class:`InvalidRequest` when it is not a genuine, well-formed message."""
-
-
-def header(headers: Mapping[str, str], name: str) -> str:
-    """A header value looked up case-insensitively ("" when absent)."""
-    lowered = name.lower()
-    return next((v for k, v in headers.items() if k.lower() == lowered), "")
-
-
-def _json_object(raw: bytes) -> dict[str, Any]:
-    import json
-
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise InvalidRequest("The body is not valid JSON.", code="body_invalid") from exc
-    if not isinstance(body, dict):
-        raise InvalidRequest("The body must be a JSON object.", code="body_invalid")
-    return body
-
-
-# Development and test only: production must set DEALERHUB_SANDBOX_WEBHOOK_SECRET.
-SANDBOX_DEFAULT_SECRET = "whsec_sandbox_processor_test_secret"  # noqa: S105 - documented test value
-
-
-class SandboxProcessor:
-    """The sandbox processor signs exactly like the hub signs its own webhooks."""
-
-    def parse(self, raw: bytes, headers: Mapping[str, str], settings: Settings) -> InboundMessage:
-        secret = settings.option("SANDBOX_WEBHOOK_SECRET")
-        if not secret and not settings.is_production:
-            secret = SANDBOX_DEFAULT_SECRET
-        if not secret:
-            raise InvalidSignature("The sandbox processor has no webhook secret configured.")
-        try:
-            verify(raw, header(headers, HEADER), secret)
-        except SignatureVerificationError as exc:
-            raise InvalidSignature(f"Invalid signature: {exc}") from exc
-        body = _json_object(raw)
-        event_id, type_ = body.get("id"), body.get("type")
-        if not isinstance(event_id, str) or not event_id or len(event_id) > 255:
-            raise InvalidRequest("The event has no valid id.", param="id")
-        if not isinstance(type_, str) or not type_ or len(type_) > 120:
-            raise InvalidRequest("The event has no valid type.", param="type")
-        account = body.get("account")
-        return InboundMessage(
-            event_id=event_id,
-            type=type_,
-            livemode=bool(body.get("livemode", False)),
-            dealer_id=account if isinstance(account, str) else None,
-            payload=body,
-        )
-
-
-PROCESSORS: dict[str, InboundProcessor] = {"sandbox": SandboxProcessor()}
-
 InboundHandler = Callable[[Session, InboundEvent], None]
 HANDLERS: dict[str, InboundHandler] = {}
-
-
-def register_processor(name: str, processor: InboundProcessor) -> None:
-    PROCESSORS[name] = processor
 
 
 def register_inbound_handler(type_: str, handler: InboundHandler) -> None:
@@ -128,21 +56,26 @@ def unregister_inbound_handler(type_: str) -> None:
 
 def receive(
     session: Session,
-    settings: Settings,
     processor_name: str | None,
+    processor: PaymentProcessor | None,
     raw: bytes,
     headers: Mapping[str, str],
 ) -> dict[str, Any]:
-    """Verify, store once, enqueue the apply task; duplicates are acknowledged and ignored."""
+    """Verify, store once, enqueue the apply task; duplicates are acknowledged and ignored.
+    ``processor`` is the one ``processor_name`` names (``None``: there is none)."""
     if not processor_name:
         raise InvalidRequest(
             f"Name the processor with ?processor= or the {PROCESSOR_HEADER} header.",
             param="processor",
         )
-    processor = PROCESSORS.get(processor_name)
     if processor is None:
         raise InvalidRequest(f"Unknown processor: {processor_name!r}", param="processor")
-    message = processor.parse(raw, headers, settings)
+    try:
+        message = processor.parse_webhook(headers, raw)
+    except WebhookRejected as exc:
+        if exc.vendor_code == "signature_invalid":
+            raise InvalidSignature(exc.message) from exc
+        raise InvalidRequest(exc.message, code="body_invalid", param=exc.param) from exc
     existing = _find(session, processor_name, message.event_id)
     if existing is not None:
         return {"received": True, "duplicate": True, "id": existing.id}
@@ -152,8 +85,8 @@ def receive(
         processor_event_id=message.event_id,
         type=message.type,
         livemode=message.livemode,
-        dealer_id=message.dealer_id,
-        payload=message.payload,
+        dealer_id=message.account,
+        payload=dict(message.payload),
         received=dbmod.now(),
     )
     try:
@@ -163,9 +96,7 @@ def receive(
         # A concurrent delivery of the same event won the insert.
         found = _find(session, processor_name, message.event_id)
         return {"received": True, "duplicate": True, "id": found.id if found else None}
-    from dealerhub.events.tasks import apply_inbound
-
-    enqueue_after_commit(session, apply_inbound, row.id)
+    enqueue_after_commit(session, jobs.APPLY_INBOUND, row.id)
     return {"received": True, "duplicate": False, "id": row.id}
 
 
@@ -208,8 +139,6 @@ def apply_inbound_event(session: Session, inbound_id: str) -> str:
 
 def sweep_inbound(session: Session, settings: Settings, *, limit: int = 500) -> list[str]:
     """Re-enqueue inbound events still unapplied after the lease period."""
-    from dealerhub.events.tasks import apply_inbound
-
     cutoff = dbmod.now() - policy_for(settings, True).lease
     stmt = (
         select(col(InboundEvent.id))
@@ -221,5 +150,5 @@ def sweep_inbound(session: Session, settings: Settings, *, limit: int = 500) -> 
     )
     ids = list(session.scalars(stmt))
     for inbound_id in ids:
-        enqueue_after_commit(session, apply_inbound, inbound_id)
+        enqueue_after_commit(session, jobs.APPLY_INBOUND, inbound_id)
     return ids

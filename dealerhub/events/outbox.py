@@ -37,6 +37,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlmodel import col
 
 from dealerhub.db import new_id
+from dealerhub.events import jobs
 from dealerhub.events.models import (
     DeliveryStatus,
     EndpointStatus,
@@ -96,11 +97,9 @@ def write_pending(session: Session, conn: Connection | None = None) -> None:
         ]
     conn.execute(_INSERT_EVENTS, [row for _, row in pending])
     if deliveries:
-        from dealerhub.events.tasks import deliver
-
         conn.execute(_INSERT_DELIVERIES, deliveries)
         for delivery in deliveries:
-            enqueue_after_commit(session, deliver, delivery["id"])
+            enqueue_after_commit(session, jobs.DELIVER, delivery["id"])
 
 
 def _enabled(dealer_id: Any, livemode: Any) -> ColumnElement[bool]:

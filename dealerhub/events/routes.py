@@ -8,7 +8,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from dealerhub.api import Blueprint, public, session, tenant
+from dealerhub.api import Blueprint, connectors, public, session, tenant
 from dealerhub.events import endpoints, inbound, service
 from dealerhub.events import schemas as s
 
@@ -107,6 +107,7 @@ class PaymentWebhooks(MethodView):
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Receive a payment processor's webhook (signature checked over the raw body)."""
         name = args.get("processor") or request.headers.get(inbound.PROCESSOR_HEADER)
+        processor = connectors().processor_named(name) if name else None
         return inbound.receive(
-            session(), _settings(), name, request.get_data(), dict(request.headers)
+            session(), name, processor, request.get_data(), dict(request.headers)
         )

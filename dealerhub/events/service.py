@@ -16,7 +16,7 @@ from sqlmodel import col
 from dealerhub import db as dbmod
 from dealerhub.db import new_id
 from dealerhub.errors import InvalidRequest
-from dealerhub.events import outbox
+from dealerhub.events import jobs, outbox
 from dealerhub.events.models import (
     DeliveryAttempt,
     DeliveryStatus,
@@ -172,8 +172,6 @@ def list_deliveries(session: Session, tenant: Tenant, event_id: str, *, url: str
 def retry_event(session: Session, tenant: Tenant, event_id: str) -> Event:
     """Re-send now every delivery of the event that has not succeeded, to endpoints that are
     still enabled."""
-    from dealerhub.events.tasks import deliver
-
     event = get_event(session, tenant, event_id)
     now = _now()
     stmt = (
@@ -191,7 +189,7 @@ def retry_event(session: Session, tenant: Tenant, event_id: str) -> Event:
         delivery.status = DeliveryStatus.PENDING.value
         delivery.next_attempt_at = now
         delivery.queued_at = now
-        enqueue_after_commit(session, deliver, delivery.id)
+        enqueue_after_commit(session, jobs.DELIVER, delivery.id)
     return event
 
 

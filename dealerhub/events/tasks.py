@@ -10,6 +10,8 @@ from celery.schedules import crontab
 
 from dealerhub import db as dbmod
 from dealerhub.events import delivery as delivery_service
+from dealerhub.events import sender
+from dealerhub.events.inbound import apply_inbound_event, sweep_inbound
 from dealerhub.events.policy import retention_days
 from dealerhub.events.service import purge_events
 from dealerhub.tasks import flask_app, register
@@ -30,8 +32,6 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 def deliver(delivery_id: str) -> str:
     """Send one delivery attempt. Idempotent: a delivery that is delivered, leased by
     another worker or not yet due is skipped."""
-    from dealerhub.events import sender
-
     app = flask_app()
     db, settings = app.extensions["db"], app.extensions["settings"]
     with db.transaction() as session:
@@ -50,8 +50,6 @@ def deliver(delivery_id: str) -> str:
 @register
 def sweep_deliveries() -> int:
     app = flask_app()
-    from dealerhub.events.inbound import sweep_inbound
-
     settings = app.extensions["settings"]
     with app.extensions["db"].transaction() as session:
         count = len(delivery_service.sweep(session, settings))
@@ -68,8 +66,6 @@ def purge_old_events() -> int:
 
 @register
 def apply_inbound(inbound_id: str) -> str:
-    from dealerhub.events.inbound import apply_inbound_event
-
     app = flask_app()
     with app.extensions["db"].transaction() as session:
         return apply_inbound_event(session, inbound_id)

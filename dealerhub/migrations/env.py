@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
-
 from alembic import context
 
-from dealerhub.app import AREAS
+import dealerhub.app  # noqa: F401 - importing the app registers every area's tables
 from dealerhub.db import make_engine, metadata
-
-for area in AREAS:  # register every area's tables on the shared metadata
-    if importlib.util.find_spec(f"dealerhub.{area}.models") is not None:
-        importlib.import_module(f"dealerhub.{area}.models")
-importlib.import_module("dealerhub.idempotency")
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from dealerhub.api import Blueprint
-from dealerhub.payments.common import PaymentsConfig
+from dealerhub.api import Blueprint, connectors
+from dealerhub.payments.common import PaymentsConfig, Processors
 
 blp = Blueprint("payments", __name__, description="Stripe-style payments.")
 
@@ -16,3 +16,8 @@ def config() -> PaymentsConfig:
         cfg = PaymentsConfig.from_settings(current_app.extensions["settings"])
         current_app.extensions["payments_config"] = cfg
     return cfg
+
+
+def processors() -> Processors:
+    """Where the payment services find processors (``Registry.processor``)."""
+    return connectors().processor

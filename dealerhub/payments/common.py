@@ -1,4 +1,4 @@
-"""What the payment services share: configuration, the processor for a tenant, client
+"""What the payment services share: configuration, how processors are found, client
 secrets, metadata merging and card fingerprints."""
 
 from __future__ import annotations
@@ -6,18 +6,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
-from dealerhub.connectors.base import PaymentProcessor
-from dealerhub.connectors.processors.sandbox import SandboxProcessor
+from dealerhub.connectors.processors.base import PaymentProcessor
 from dealerhub.errors import InvalidRequest, NotFound
 from dealerhub.tenancy import Tenant, get_owned
 
-_SANDBOX = SandboxProcessor()
+# How the payment services find a processor: ``Registry.processor`` in the app. With a name
+# (the one recorded on an earlier attempt) it is that attempt's processor, which is where its
+# capture, void, refund and sync must go; without one, where a new attempt goes.
+Processors = Callable[[Tenant, str | None], PaymentProcessor]
 
 
 @dataclass(frozen=True)
@@ -48,16 +50,6 @@ class PaymentsConfig:
         ).digest()
         digest = hmac.new(dealer_key, number.encode(), hashlib.sha256).hexdigest()
         return digest[:16]
-
-
-def processor_for(tenant: Tenant) -> PaymentProcessor:
-    """Test mode always reaches the sandbox; live gateways arrive with the gateway issue."""
-    if not tenant.livemode:
-        return _SANDBOX
-    raise InvalidRequest(
-        "No live payment processor is configured for this dealer yet.",
-        code="processor_not_configured",
-    )
 
 
 def client_secret(object_id: str) -> str:

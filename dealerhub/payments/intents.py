@@ -2,7 +2,8 @@
 
 Every money-moving operation locks the intent row first (``SELECT … FOR UPDATE``; SQLite
 write transactions are ``BEGIN IMMEDIATE``), re-checks the status table and the amounts,
-and only then calls the processor, so two concurrent requests can never both move money.
+and only then calls the processor (through ``attempts``), so two concurrent requests can
+never both move money. The processor comes in as ``processors`` (``Registry.processor``).
 """
 
 from __future__ import annotations
@@ -12,28 +13,24 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from dealerhub.connectors.base import (
-    AttemptStatus,
-    AuthorizeRequest,
-    PaymentProcessor,
-    ProcessorResult,
-)
+from dealerhub.connectors.processors.base import AttemptStatus, AuthorizeRequest, ProcessorResult
 from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id, now
 from dealerhub.errors import CardDeclined, InvalidRequest, NotFound
 from dealerhub.events.service import record_event
-from dealerhub.payments import methods, render
+from dealerhub.payments import attempts, jobs, methods, render
 from dealerhub.payments.accounts import require_payable_account
 from dealerhub.payments.common import (
     PaymentsConfig,
+    Processors,
     client_secret,
     merge_metadata,
     owned_with_secret,
-    processor_for,
     secret_matches,
 )
 from dealerhub.payments.models import Charge, PaymentIntent, PaymentMethod
 from dealerhub.payments.states import PI_EVENTS, PI_TRANSITIONS, PIStatus, check, move
+from dealerhub.tasks import enqueue_after_commit
 from dealerhub.tenancy import Tenant, get_owned, scoped
 
 LABEL = "PaymentIntent"
@@ -87,15 +84,16 @@ def _event(session: Session, tenant: Tenant, pi: PaymentIntent, type_: str, **kw
 
 
 def _enqueue_settle(session: Session, pi: PaymentIntent, config: PaymentsConfig) -> None:
-    from dealerhub.payments import tasks  # tasks import this module
-
-    tasks.enqueue_after_commit(
-        session, tasks.settle_payment, pi.id, countdown=config.ach_settle_seconds
-    )
+    enqueue_after_commit(session, jobs.SETTLE_PAYMENT, pi.id, countdown=config.ach_settle_seconds)
 
 
 def create_intent(
-    session: Session, tenant: Tenant, config: PaymentsConfig, data: dict[str, Any]
+    session: Session,
+    tenant: Tenant,
+    config: PaymentsConfig,
+    data: dict[str, Any],
+    *,
+    processors: Processors,
 ) -> PaymentIntent:
     """Create (and with ``confirm=true`` confirm) an intent. A decline raises CardDeclined
     after the intent and its failed charge are recorded (they are committed)."""
@@ -137,7 +135,9 @@ def create_intent(
                 param="payment_method",
                 code="payment_intent_unexpected_state",
             )
-        _confirm_locked(session, tenant, config, pi, pm, off_session=data.get("off_session"))
+        _confirm_locked(
+            session, tenant, config, pi, pm, processors, off_session=data.get("off_session")
+        )
     return pi
 
 
@@ -212,6 +212,7 @@ def confirm_intent(
     pi_id: str,
     data: dict[str, Any],
     *,
+    processors: Processors,
     publishable: bool = False,
 ) -> PaymentIntent:
     if publishable:
@@ -235,7 +236,9 @@ def confirm_intent(
         )
     if data.get("receipt_email"):
         pi.receipt_email = data["receipt_email"]
-    _confirm_locked(session, tenant, config, pi, pm, off_session=data.get("off_session"))
+    _confirm_locked(
+        session, tenant, config, pi, pm, processors, off_session=data.get("off_session")
+    )
     return pi
 
 
@@ -245,10 +248,11 @@ def _confirm_locked(
     config: PaymentsConfig,
     pi: PaymentIntent,
     pm: PaymentMethod,
+    processors: Processors,
     *,
     off_session: bool | None,
 ) -> None:
-    processor = processor_for(tenant)
+    processor = processors(tenant, None)
     caps = processor.capabilities
     if pi.currency not in caps.currencies:
         raise InvalidRequest(
@@ -271,27 +275,53 @@ def _confirm_locked(
         amount=pi.amount,
         currency=pi.currency,
         status="pending",
+        processor=processor.name,
     )
+    # The attempt is in the session before the call: it commits with the request whatever
+    # the processor does (its id is the processor's idempotency / reference key).
     _new_charge(session, pi, charge)
     pi.latest_charge_id = charge.id
-    source = methods.source_of(pm)
-    result = processor.authorize(
-        AuthorizeRequest(
-            attempt_id=charge.id,
-            amount=pi.amount,
-            currency=pi.currency,
-            source=source,
-            capture=pi.capture_method != "manual",
-            description=pi.description,
-            return_url=f"{config.public_url}/payment/sandbox/3ds/{pi.id}",
-            off_session=bool(off_session) and pm.set_up_off_session,
-            metadata=dict(pi.metadata_),
-        )
+    request = AuthorizeRequest(
+        attempt_id=charge.id,
+        amount=pi.amount,
+        currency=pi.currency,
+        source=methods.source_of(pm),
+        capture=pi.capture_method != "manual",
+        description=pi.description,
+        return_url=f"{config.public_url}/payment/sandbox/3ds/{pi.id}",
+        off_session=bool(off_session) and pm.set_up_off_session,
+        metadata=dict(pi.metadata_),
     )
+    try:
+        result = attempts.authorize(processor, request)
+    except attempts.ProcessingError as exc:
+        _attempt_failed(session, tenant, pi, charge, exc)
+        raise
     charge.processor_reference = result.reference
     if pi.setup_future_usage and pi.customer_id and pm.customer_id is None:
         methods.attach(session, tenant, pi.customer_id, pm.id)
     _apply(session, tenant, config, pi, charge, pm, result, "confirm", raise_decline=True)
+
+
+def _attempt_failed(
+    session: Session,
+    tenant: Tenant,
+    pi: PaymentIntent,
+    charge: Charge,
+    exc: attempts.ProcessingError,
+) -> None:
+    """The processor could not take the attempt (nothing happened there): the charge is
+    recorded as failed and the intent keeps its payment method, so confirming again retries."""
+    charge.status = "failed"
+    charge.failure_code = exc.code
+    charge.failure_message = exc.message
+    pi.last_payment_error = {
+        "type": exc.type,
+        "code": exc.code,
+        "message": exc.message,
+        "charge": charge.id,
+    }
+    record_event(session, tenant, "charge.failed", render.charge(charge))
 
 
 def _apply(
@@ -373,6 +403,15 @@ def _outcome(result: ProcessorResult) -> dict[str, Any]:
     approved = result.status in (AttemptStatus.AUTHORIZED, AttemptStatus.SUCCEEDED)
     declined = result.status == AttemptStatus.DECLINED
     blocked = declined and result.decline_code == "fraudulent"
+    if result.status == AttemptStatus.UNKNOWN:
+        return {
+            "network_status": None,
+            "reason": result.failure_code,
+            "risk_level": result.risk_level,
+            "type": "unknown",
+            "seller_message": result.message,
+            "checks": {},
+        }
     return {
         "network_status": result.network_status,
         "reason": result.decline_code if declined else None,
@@ -390,7 +429,13 @@ def _outcome(result: ProcessorResult) -> dict[str, Any]:
 
 
 def authenticate(
-    session: Session, config: PaymentsConfig, pi_id: str, secret: str | None, success: bool
+    session: Session,
+    config: PaymentsConfig,
+    pi_id: str,
+    secret: str | None,
+    success: bool,
+    *,
+    processors: Processors,
 ) -> PaymentIntent:
     """The sandbox 3-D Secure page's answer (public: the client secret is the credential)."""
     row = session.scalars(select(PaymentIntent).where(col(PaymentIntent.id) == pi_id)).first()
@@ -401,9 +446,12 @@ def authenticate(
     check(PI_TRANSITIONS, pi, "authenticate", label=LABEL)
     charge = get_owned(session, Charge, pi.latest_charge_id or "", tenant, for_update=True)
     pm = session.get(PaymentMethod, charge.payment_method_id)
-    processor = processor_for(tenant)
-    result = processor.complete_action(
-        charge.processor_reference or "", success=success, capture=pi.capture_method != "manual"
+    result = attempts.complete_action(
+        processors(tenant, charge.processor),
+        charge.processor_reference or "",
+        attempt_id=charge.id,
+        success=success,
+        capture=pi.capture_method != "manual",
     )
     if result.status in (AttemptStatus.AUTHORIZED, AttemptStatus.SUCCEEDED) and pm is not None:
         pm.set_up_off_session = pm.set_up_off_session or pi.setup_future_usage == "off_session"
@@ -412,7 +460,12 @@ def authenticate(
 
 
 def capture_intent(
-    session: Session, tenant: Tenant, pi_id: str, amount_to_capture: int | None
+    session: Session,
+    tenant: Tenant,
+    pi_id: str,
+    amount_to_capture: int | None,
+    *,
+    processors: Processors,
 ) -> PaymentIntent:
     pi = get_owned(session, PaymentIntent, pi_id, tenant, name="payment_intent", for_update=True)
     check(PI_TRANSITIONS, pi, "capture", label=LABEL)
@@ -424,14 +477,17 @@ def capture_intent(
             param="amount_to_capture",
             code="amount_too_large",
         )
-    processor = processor_for(tenant)
+    charge = get_owned(session, Charge, pi.latest_charge_id or "", tenant, for_update=True)
+    processor = processors(tenant, charge.processor)
     if amount < pi.amount_capturable and not processor.capabilities.partial_capture:
         raise InvalidRequest("This processor cannot capture partially.", param="amount_to_capture")
-    charge = get_owned(session, Charge, pi.latest_charge_id or "", tenant, for_update=True)
-    processor.capture(charge.processor_reference or "", amount, attempt_id=charge.id)
+    result = attempts.capture(
+        processor, charge.processor_reference or "", amount, attempt_id=charge.id
+    )
+    _require_done(result, "capture", pi)
     charge.captured = True
-    charge.amount_captured = amount
-    pi.amount_received = amount
+    charge.amount_captured = result.amount or amount
+    pi.amount_received = charge.amount_captured
     pi.amount_capturable = 0  # the rest of the hold is released
     move(PI_TRANSITIONS, pi, "capture", PIStatus.SUCCEEDED, label=LABEL)
     _event(session, tenant, pi, PI_EVENTS[PIStatus.SUCCEEDED])
@@ -439,15 +495,45 @@ def capture_intent(
     return pi
 
 
+def _require_done(result: ProcessorResult, verb: str, pi: PaymentIntent) -> None:
+    """A capture or void must be confirmed by the processor before the intent moves. An
+    unknown answer leaves everything as it was: the call is safe to repeat (the processor
+    deduplicates it by the attempt id), so the client is told to try again."""
+    if result.status == AttemptStatus.SUCCEEDED:
+        return
+    if result.status == AttemptStatus.UNKNOWN:
+        raise attempts.ProcessingError(
+            f"The processor did not confirm the {verb} of {pi.id}; nothing changed here. "
+            "Try again: the processor recognises a repeated request.",
+            retryable=True,
+        )
+    raise attempts.ProcessingError(
+        f"The processor refused the {verb} of {pi.id}"
+        + (f" ({result.failure_code})." if result.failure_code else "."),
+        retryable=False,
+    )
+
+
 def cancel_intent(
-    session: Session, tenant: Tenant, pi_id: str, reason: str | None, *, trigger: str = "cancel"
+    session: Session,
+    tenant: Tenant,
+    pi_id: str,
+    reason: str | None,
+    *,
+    processors: Processors,
+    trigger: str = "cancel",
 ) -> PaymentIntent:
     pi = get_owned(session, PaymentIntent, pi_id, tenant, name="payment_intent", for_update=True)
     check(PI_TRANSITIONS, pi, trigger, label=LABEL)
     if pi.latest_charge_id:
         charge = get_owned(session, Charge, pi.latest_charge_id, tenant, for_update=True)
         if pi.status == PIStatus.REQUIRES_CAPTURE:
-            processor_for(tenant).void(charge.processor_reference or "", attempt_id=charge.id)
+            result = attempts.void(
+                processors(tenant, charge.processor),
+                charge.processor_reference or "",
+                attempt_id=charge.id,
+            )
+            _require_done(result, "void", pi)
             record_event(
                 session,
                 tenant,
@@ -466,8 +552,11 @@ def cancel_intent(
     return pi
 
 
-def settle(session: Session, config: PaymentsConfig, pi_id: str) -> PaymentIntent | None:
-    """Background: ask the processor how a ``processing`` attempt ended. Idempotent."""
+def settle(
+    session: Session, config: PaymentsConfig, pi_id: str, *, processors: Processors
+) -> PaymentIntent | None:
+    """Background: ask the processor how a ``processing`` attempt ended (a bank debit, or an
+    attempt whose answer never came). Idempotent."""
     row = session.get(PaymentIntent, pi_id)
     if row is None:
         return None
@@ -477,10 +566,12 @@ def settle(session: Session, config: PaymentsConfig, pi_id: str) -> PaymentInten
         return pi  # already settled (a retried or duplicated task)
     charge = get_owned(session, Charge, pi.latest_charge_id or "", tenant, for_update=True)
     pm = session.get(PaymentMethod, charge.payment_method_id)
-    processor: PaymentProcessor = processor_for(tenant)
-    result = processor.sync(charge.processor_reference or "")
-    if result.status in (AttemptStatus.PROCESSING, AttemptStatus.PENDING, AttemptStatus.UNKNOWN):
+    result = attempts.sync(
+        processors(tenant, charge.processor), charge.processor_reference, attempt_id=charge.id
+    )
+    if not attempts.settled(result):
         return pi  # still in flight; the sweep asks again
+    charge.processor_reference = charge.processor_reference or result.reference
     if result.status == AttemptStatus.SUCCEEDED:
         result = ProcessorResult(AttemptStatus.SUCCEEDED, result.reference, pi.amount)
     _apply(session, tenant, config, pi, charge, pm, result, "settle", raise_decline=False)

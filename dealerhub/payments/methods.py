@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 from stdnum import luhn
 
-from dealerhub.connectors.base import PaymentSource
 from dealerhub.connectors.processors import sandbox
+from dealerhub.connectors.processors.base import PaymentSource
 from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id
 from dealerhub.errors import CardDeclined, InvalidRequest, NotFound
@@ -70,6 +70,12 @@ def _card_from_test_number(
     return card, sandbox.card_token(test_card)
 
 
+def _issuer(tenant: Tenant) -> str | None:
+    """The processor whose token a new payment method holds: in test mode always the
+    sandbox; a live token's gateway is recorded once live gateways are configured."""
+    return None if tenant.livemode else sandbox.VENDOR
+
+
 def create_payment_method(
     session: Session, tenant: Tenant, config: PaymentsConfig, data: dict[str, Any]
 ) -> PaymentMethod:
@@ -116,6 +122,7 @@ def create_payment_method(
         billing_details=data.get("billing_details") or {},
         card=card,
         processor_token=proc_token,
+        processor=_issuer(tenant),
         metadata_=merge_metadata({}, data.get("metadata")),
     )
     session.add(pm)
@@ -152,6 +159,7 @@ def create_bank_payment_method(
             "account_holder_type": "individual",
         },
         processor_token=processor_token,
+        processor=_issuer(tenant),
     )
     session.add(pm)
     session.flush()
@@ -178,6 +186,7 @@ def resolve(
             type="card",
             card=card,
             processor_token=token,
+            processor=sandbox.VENDOR,
         )
         session.add(pm)
         return pm

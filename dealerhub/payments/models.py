@@ -26,7 +26,9 @@ class PaymentMethod(TenantMixin, table=True):
     # card: brand, last4, exp_month, exp_year, fingerprint, funding, country, checks.
     card: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     us_bank_account: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
-    # The processor's token for the card or account (never a PAN); encrypted at rest.
+    # The processor that issued the token (None: a live token whose gateway is not known yet)
+    # and its token for the card or account (never a PAN), encrypted at rest.
+    processor: str | None = Field(default=None, max_length=32)
     processor_token: str = Field(sa_type=Encrypted)
     set_up_off_session: bool = False
     metadata_: dict[str, str] = metadata_column()
@@ -94,6 +96,9 @@ class Charge(TenantMixin, table=True):
     failure_code: str | None = Field(default=None, max_length=64)
     failure_message: str | None = Field(default=None, max_length=500)
     outcome: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # Which processor the attempt went to, and its id there (None while the outcome of the
+    # call is unknown: the processor is then asked by the charge id, sent as its key).
+    processor: str | None = Field(default=None, max_length=32)
     processor_reference: str | None = Field(default=None, max_length=120)
 
 
@@ -114,6 +119,7 @@ class Refund(TenantMixin, table=True):
     status: str = Field(max_length=16)  # pending | succeeded | failed | canceled
     reason: str | None = Field(default=None, max_length=32)
     failure_reason: str | None = Field(default=None, max_length=64)
+    processor: str | None = Field(default=None, max_length=32)
     processor_reference: str | None = Field(default=None, max_length=120)
     metadata_: dict[str, str] = metadata_column()
 
@@ -136,6 +142,7 @@ class SetupIntent(TenantMixin, table=True):
     last_setup_error: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     next_action: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     cancellation_reason: str | None = Field(default=None, max_length=32)
+    processor: str | None = Field(default=None, max_length=32)
     processor_reference: str | None = Field(default=None, max_length=120)
     metadata_: dict[str, str] = metadata_column()
 

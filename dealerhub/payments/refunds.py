@@ -8,14 +8,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from dealerhub.connectors.base import AttemptStatus
+from dealerhub.connectors.processors.base import AttemptStatus
 from dealerhub.db import new_id
 from dealerhub.errors import InvalidRequest, InvalidState
 from dealerhub.events.service import record_event
-from dealerhub.payments import render, tasks
-from dealerhub.payments.common import merge_metadata, processor_for
+from dealerhub.payments import attempts, jobs, render
+from dealerhub.payments.common import Processors, merge_metadata
 from dealerhub.payments.models import Charge, PaymentIntent, Refund
 from dealerhub.payments.states import REFUND_TRANSITIONS, PIStatus, RefundStatus, move
+from dealerhub.tasks import enqueue_after_commit
 from dealerhub.tenancy import Tenant, get_owned, scoped
 
 
@@ -23,7 +24,9 @@ def _money(amount: int, currency: str) -> str:
     return f"{amount / 100:,.2f} {currency.upper()}"
 
 
-def create_refund(session: Session, tenant: Tenant, data: dict[str, Any]) -> Refund:
+def create_refund(
+    session: Session, tenant: Tenant, data: dict[str, Any], *, processors: Processors
+) -> Refund:
     pi = get_owned(
         session,
         PaymentIntent,
@@ -56,10 +59,10 @@ def create_refund(session: Session, tenant: Tenant, data: dict[str, Any]) -> Ref
             code="amount_too_large",
             refundable_amount=refundable,
         )
-    processor = processor_for(tenant)
+    charge = get_owned(session, Charge, pi.latest_charge_id or "", tenant, for_update=True)
+    processor = processors(tenant, charge.processor)
     if amount < pi.amount_received and not processor.capabilities.partial_refund:
         raise InvalidRequest("This processor cannot refund partially.", param="amount")
-    charge = get_owned(session, Charge, pi.latest_charge_id or "", tenant, for_update=True)
     refund = Refund(
         id=new_id("re"),
         dealer_id=tenant.dealer_id,
@@ -70,10 +73,21 @@ def create_refund(session: Session, tenant: Tenant, data: dict[str, Any]) -> Ref
         currency=pi.currency,
         status=RefundStatus.PENDING,
         reason=data.get("reason"),
+        processor=processor.name,
         metadata_=merge_metadata({}, data.get("metadata")),
     )
     session.add(refund)
-    result = processor.refund(charge.processor_reference or "", amount, refund_id=refund.id)
+    try:
+        result = attempts.refund(
+            processor, charge.processor_reference or "", amount, refund_id=refund.id
+        )
+    except attempts.ProcessingError as exc:
+        refund.status = RefundStatus.FAILED
+        refund.failure_reason = exc.code
+        session.flush()
+        record_event(session, tenant, "refund.created", render.refund(refund))
+        raise
+    # An unknown answer stays pending (the amount reserved) until the sync job learns more.
     refund.processor_reference = result.reference
     # Pending refunds reserve their amount too: the money is on its way back.
     pi.amount_refunded += amount
@@ -90,7 +104,7 @@ def create_refund(session: Session, tenant: Tenant, data: dict[str, Any]) -> Ref
     if refund.status == RefundStatus.SUCCEEDED:
         record_event(session, tenant, "charge.refunded", render.charge(charge))
     elif refund.status == RefundStatus.PENDING:
-        tasks.enqueue_after_commit(session, tasks.settle_refund, refund.id, countdown=2)
+        enqueue_after_commit(session, jobs.SETTLE_REFUND, refund.id, countdown=2)
     return refund
 
 
@@ -136,7 +150,7 @@ def cancel_refund(session: Session, tenant: Tenant, refund_id: str) -> Refund:
     return refund
 
 
-def settle_refund(session: Session, refund_id: str) -> Refund | None:
+def settle_refund(session: Session, refund_id: str, *, processors: Processors) -> Refund | None:
     """Background: ask the processor how a pending refund ended. Idempotent."""
     row = session.get(Refund, refund_id)
     if row is None:
@@ -145,7 +159,10 @@ def settle_refund(session: Session, refund_id: str) -> Refund | None:
     refund, pi, charge = _locked(session, tenant, refund_id)
     if refund.status != RefundStatus.PENDING:
         return refund
-    result = processor_for(tenant).sync(refund.processor_reference or "")
+    result = attempts.sync(
+        processors(tenant, refund.processor), refund.processor_reference, attempt_id=refund.id
+    )
+    refund.processor_reference = refund.processor_reference or result.reference
     if result.status == AttemptStatus.SUCCEEDED:
         move(REFUND_TRANSITIONS, refund, "settle", RefundStatus.SUCCEEDED, label="refund")
     elif result.status == AttemptStatus.DECLINED:

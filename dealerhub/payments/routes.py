@@ -12,8 +12,9 @@ from dealerhub.api import key_kind, publishable, session, tenant
 from dealerhub.errors import ValidationFailed
 from dealerhub.pagination import paginate
 from dealerhub.payments import intents, refunds, render, schemas
-from dealerhub.payments.blueprint import blp, config
+from dealerhub.payments.blueprint import blp, config, processors
 from dealerhub.payments.models import Charge, PaymentIntent, Refund
+from dealerhub.tenancy import scoped
 
 __all__ = ["blp"]
 
@@ -25,14 +26,14 @@ class PaymentIntents(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Create a PaymentIntent (``confirm=true`` also confirms it; a decline is a 402)."""
         s = session()
-        return intents.to_dict(s, intents.create_intent(s, tenant(), config(), data))
+        return intents.to_dict(
+            s, intents.create_intent(s, tenant(), config(), data, processors=processors())
+        )
 
     @blp.arguments(schemas.IntentListArgs, location="query")
     @blp.response(200, schemas.PaymentIntentListSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List PaymentIntents, newest first."""
-        from dealerhub.tenancy import scoped
-
         s = session()
         stmt = scoped(PaymentIntent, tenant())
         if args.get("customer"):
@@ -84,6 +85,7 @@ class ConfirmIntent(MethodView):
             config(),
             payment_intent_id,
             data,
+            processors=processors(),
             publishable=key_kind() == "publishable",
         )
         return intents.to_dict(s, pi)
@@ -96,7 +98,9 @@ class CaptureIntent(MethodView):
     def post(self, data: dict[str, Any], payment_intent_id: str) -> Any:
         """Capture all or part of ``amount_capturable``; the rest of the hold is released."""
         s = session()
-        pi = intents.capture_intent(s, tenant(), payment_intent_id, data.get("amount_to_capture"))
+        pi = intents.capture_intent(
+            s, tenant(), payment_intent_id, data.get("amount_to_capture"), processors=processors()
+        )
         return intents.to_dict(s, pi)
 
 
@@ -116,7 +120,10 @@ class CancelIntent(MethodView):
                 raise ValidationFailed.from_messages(exc.normalized_messages()) from exc
             reason = body.get("cancellation_reason")
         s = session()
-        return intents.to_dict(s, intents.cancel_intent(s, tenant(), payment_intent_id, reason))
+        return intents.to_dict(
+            s,
+            intents.cancel_intent(s, tenant(), payment_intent_id, reason, processors=processors()),
+        )
 
 
 @blp.route("/payment/charges")
@@ -143,7 +150,9 @@ class Refunds(MethodView):
     @blp.response(200, schemas.RefundSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Refund all or part of a succeeded PaymentIntent."""
-        return render.refund(refunds.create_refund(session(), tenant(), data))
+        return render.refund(
+            refunds.create_refund(session(), tenant(), data, processors=processors())
+        )
 
     @blp.arguments(schemas.RefundListArgs, location="query")
     @blp.response(200, schemas.RefundListSchema)
@@ -167,6 +176,3 @@ class CancelRefund(MethodView):
     def delete(self, refund_id: str) -> Any:
         """Cancel a refund while it is still pending (e.g. a bank-debit refund)."""
         return render.refund(refunds.cancel_refund(session(), tenant(), refund_id))
-
-
-from dealerhub.payments import routes_methods  # noqa: E402, F401 - registers more routes

@@ -13,7 +13,7 @@ from dealerhub.api import key_kind, public, publishable, session, tenant
 from dealerhub.errors import InvalidRequest
 from dealerhub.pagination import paginate
 from dealerhub.payments import accounts, intents, methods, render, schemas, setup
-from dealerhub.payments.blueprint import blp, config
+from dealerhub.payments.blueprint import blp, config, processors
 from dealerhub.payments.models import PaymentMethod
 
 
@@ -83,7 +83,9 @@ class SetupIntents(MethodView):
     @blp.response(200, schemas.SetupIntentSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Create a SetupIntent (``confirm=true`` also confirms it)."""
-        return render.setup_intent(setup.create_setup_intent(session(), tenant(), config(), data))
+        return render.setup_intent(
+            setup.create_setup_intent(session(), tenant(), config(), data, processors=processors())
+        )
 
 
 @blp.route("/payment/setup-intents/<setup_intent_id>")
@@ -115,6 +117,7 @@ class ConfirmSetupIntent(MethodView):
             config(),
             setup_intent_id,
             data,
+            processors=processors(),
             publishable=key_kind() == "publishable",
         )
         return render.setup_intent(si)
@@ -202,10 +205,14 @@ class Sandbox3DS(MethodView):
             raise InvalidRequest("outcome must be complete or fail.", param="outcome")
         s = session()
         if intent_id.startswith("seti_"):
-            si = setup.authenticate(s, config(), intent_id, secret, outcome == "complete")
+            si = setup.authenticate(
+                s, config(), intent_id, secret, outcome == "complete", processors=processors()
+            )
             status = si.status
         else:
-            pi = intents.authenticate(s, config(), intent_id, secret, outcome == "complete")
+            pi = intents.authenticate(
+                s, config(), intent_id, secret, outcome == "complete", processors=processors()
+            )
             status = pi.status
         body = _PAGE.split("<form")[0].format(status=f"Authentication {outcome}: {status}.")
         return Response(body + "</body></html>", mimetype="text/html")

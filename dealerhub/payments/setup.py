@@ -6,18 +6,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dealerhub.connectors.base import AttemptStatus, ProcessorResult
+from dealerhub.connectors.processors.base import AttemptStatus, ProcessorResult
 from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id
 from dealerhub.errors import CardDeclined, InvalidRequest, NotFound
 from dealerhub.events.service import record_event
-from dealerhub.payments import methods, render
+from dealerhub.payments import attempts, methods, render
 from dealerhub.payments.common import (
     PaymentsConfig,
+    Processors,
     client_secret,
     merge_metadata,
     owned_with_secret,
-    processor_for,
     secret_matches,
 )
 from dealerhub.payments.models import PaymentMethod, SetupIntent
@@ -39,7 +39,12 @@ def _event(session: Session, tenant: Tenant, si: SetupIntent, type_: str) -> Non
 
 
 def create_setup_intent(
-    session: Session, tenant: Tenant, config: PaymentsConfig, data: dict[str, Any]
+    session: Session,
+    tenant: Tenant,
+    config: PaymentsConfig,
+    data: dict[str, Any],
+    *,
+    processors: Processors,
 ) -> SetupIntent:
     if data.get("customer"):
         get_customer(session, tenant, data["customer"], param="customer")
@@ -64,7 +69,7 @@ def create_setup_intent(
     session.add(si)
     _event(session, tenant, si, "setup_intent.created")
     if data.get("confirm"):
-        _confirm_locked(session, tenant, config, si)
+        _confirm_locked(session, tenant, config, si, processors)
     return si
 
 
@@ -85,6 +90,7 @@ def confirm_setup_intent(
     si_id: str,
     data: dict[str, Any],
     *,
+    processors: Processors,
     publishable: bool = False,
 ) -> SetupIntent:
     if publishable:
@@ -95,12 +101,16 @@ def confirm_setup_intent(
         pm = methods.resolve(session, tenant, config, data["payment_method"])
         methods.require_customer_pm(pm, si.customer_id)
         si.payment_method_id = pm.id
-    _confirm_locked(session, tenant, config, si)
+    _confirm_locked(session, tenant, config, si, processors)
     return si
 
 
 def _confirm_locked(
-    session: Session, tenant: Tenant, config: PaymentsConfig, si: SetupIntent
+    session: Session,
+    tenant: Tenant,
+    config: PaymentsConfig,
+    si: SetupIntent,
+    processors: Processors,
 ) -> None:
     if not si.payment_method_id:
         raise InvalidRequest(
@@ -109,7 +119,9 @@ def _confirm_locked(
             code="setup_intent_unexpected_state",
         )
     pm = get_owned(session, PaymentMethod, si.payment_method_id, tenant)
-    result = processor_for(tenant).setup(methods.source_of(pm), attempt_id=si.id)
+    processor = processors(tenant, None)
+    si.processor = processor.name
+    result = attempts.setup(processor, methods.source_of(pm), attempt_id=si.id)
     si.processor_reference = result.reference
     _apply(session, tenant, config, si, pm, result, "confirm", raise_decline=True)
 
@@ -125,6 +137,12 @@ def _apply(
     *,
     raise_decline: bool,
 ) -> None:
+    if result.status == AttemptStatus.UNKNOWN:
+        # A verification moves no money: one that got no answer is simply tried again.
+        raise attempts.ProcessingError(
+            "The processor did not answer the verification of this card; try again.",
+            retryable=True,
+        )
     si.last_setup_error = None
     si.next_action = None
     if result.status == AttemptStatus.REQUIRES_ACTION:
@@ -163,7 +181,13 @@ def _apply(
 
 
 def authenticate(
-    session: Session, config: PaymentsConfig, si_id: str, secret: str | None, success: bool
+    session: Session,
+    config: PaymentsConfig,
+    si_id: str,
+    secret: str | None,
+    success: bool,
+    *,
+    processors: Processors,
 ) -> SetupIntent:
     row = session.get(SetupIntent, si_id)
     if row is None or row.livemode or not secret_matches(row.client_secret, secret):
@@ -172,8 +196,12 @@ def authenticate(
     si = get_owned(session, SetupIntent, si_id, tenant, for_update=True)
     check(SI_TRANSITIONS, si, "authenticate", label=LABEL)
     pm = get_owned(session, PaymentMethod, si.payment_method_id or "", tenant)
-    result = processor_for(tenant).complete_action(
-        si.processor_reference or "", success=success, capture=False
+    result = attempts.complete_action(
+        processors(tenant, si.processor),
+        si.processor_reference or "",
+        attempt_id=si.id,
+        success=success,
+        capture=False,
     )
     if result.status == AttemptStatus.DECLINED and success:
         result = ProcessorResult(AttemptStatus.SUCCEEDED, result.reference)  # no charge in setup

@@ -62,9 +62,11 @@ PI_TRANSITIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({_P.REQUIRES_ACTION}),
         frozenset({_P.PROCESSING, _P.REQUIRES_CAPTURE, _P.SUCCEEDED, _P.REQUIRES_PAYMENT_METHOD}),
     ),
+    # A bank debit settles or is returned; an attempt whose outcome was unknown may turn
+    # out to be an authorization waiting for capture.
     "settle": (
         frozenset({_P.PROCESSING}),
-        frozenset({_P.SUCCEEDED, _P.REQUIRES_PAYMENT_METHOD}),
+        frozenset({_P.SUCCEEDED, _P.REQUIRES_CAPTURE, _P.REQUIRES_PAYMENT_METHOD}),
     ),
     "capture": (frozenset({_P.REQUIRES_CAPTURE}), frozenset({_P.SUCCEEDED})),
     "cancel": (_OPEN | {_P.REQUIRES_CAPTURE}, frozenset({_P.CANCELED})),

@@ -1,5 +1,6 @@
-"""Background work: settle bank debits and pending refunds, cancel uncaptured intents after
-``PAYMENTS_AUTO_CANCEL_DAYS`` (7), and sweep anything whose settle task was lost."""
+"""Background work: settle bank debits, pending refunds and attempts whose outcome was
+unknown, cancel uncaptured intents after ``PAYMENTS_AUTO_CANCEL_DAYS`` (7), and sweep
+anything whose settle task was lost."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from celery.schedules import crontab
 from sqlmodel import col, select
 
 from dealerhub.db import now
-from dealerhub.payments import webhooks  # registers the processor webhook handlers
-from dealerhub.tasks import enqueue_after_commit, flask_app, register
-
-__all__ = ["BEAT_SCHEDULE", "enqueue_after_commit", "webhooks"]
+from dealerhub.payments import jobs
+from dealerhub.payments.common import PaymentsConfig, Processors
+from dealerhub.payments.intents import cancel_intent, settle
+from dealerhub.payments.models import PaymentIntent
+from dealerhub.payments.refunds import settle_refund as settle_one_refund
+from dealerhub.tasks import enqueue_now, flask_app, register
+from dealerhub.tenancy import Tenant
 
 log = logging.getLogger(__name__)
 
@@ -29,28 +33,25 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 }
 
 
-def _config() -> Any:
-    from dealerhub.payments.common import PaymentsConfig
+def _config() -> PaymentsConfig:
+    return PaymentsConfig.from_settings(flask_app().extensions["settings"])
 
-    app = flask_app()
-    return PaymentsConfig.from_settings(app.extensions["settings"])
+
+def _processors() -> Processors:
+    return flask_app().extensions["connectors"].processor
 
 
 @register
 def settle_payment(pi_id: str) -> str | None:
-    from dealerhub.payments.intents import settle
-
     with flask_app().extensions["db"].transaction() as session:
-        pi = settle(session, _config(), pi_id)
+        pi = settle(session, _config(), pi_id, processors=_processors())
         return pi.status if pi else None
 
 
 @register
 def settle_refund(refund_id: str) -> str | None:
-    from dealerhub.payments.refunds import settle_refund as settle
-
     with flask_app().extensions["db"].transaction() as session:
-        refund = settle(session, refund_id)
+        refund = settle_one_refund(session, refund_id, processors=_processors())
         return refund.status if refund else None
 
 
@@ -58,10 +59,6 @@ def settle_refund(refund_id: str) -> str | None:
 def expire_uncaptured() -> int:
     """Cancel (reason ``automatic``) intents authorized more than N days ago, one per
     transaction so one failure does not block the others."""
-    from dealerhub.payments.intents import cancel_intent
-    from dealerhub.payments.models import PaymentIntent
-    from dealerhub.tenancy import Tenant
-
     db = flask_app().extensions["db"]
     cutoff = now() - _config().auto_cancel_days * 86400
     with db.transaction(write=False) as session:
@@ -76,7 +73,12 @@ def expire_uncaptured() -> int:
         try:
             with db.transaction() as session:
                 pi = cancel_intent(
-                    session, Tenant(dealer_id, livemode), pi_id, "automatic", trigger="expire"
+                    session,
+                    Tenant(dealer_id, livemode),
+                    pi_id,
+                    "automatic",
+                    processors=_processors(),
+                    trigger="expire",
                 )
                 count += pi.status == "canceled"
         except Exception:  # another request captured or canceled it meanwhile
@@ -86,9 +88,8 @@ def expire_uncaptured() -> int:
 
 @register
 def sweep_processing() -> int:
-    """Re-enqueue settle tasks for intents stuck in processing (a lost broker message)."""
-    from dealerhub.payments.models import PaymentIntent
-
+    """Re-enqueue settle tasks for intents stuck in processing (a lost broker message, or a
+    processor that has not made up its mind yet)."""
     db = flask_app().extensions["db"]
     with db.transaction(write=False) as session:
         ids = list(
@@ -100,5 +101,5 @@ def sweep_processing() -> int:
             )
         )
     for pi_id in ids:
-        settle_payment.apply_async(args=(pi_id,))
+        enqueue_now(jobs.SETTLE_PAYMENT, pi_id)
     return len(ids)

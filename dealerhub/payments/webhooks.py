@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from dealerhub.events.inbound import register_inbound_handler
 from dealerhub.events.models import InboundEvent
 from dealerhub.payments.common import PaymentsConfig
+from dealerhub.payments.intents import settle
 from dealerhub.payments.models import Charge, Refund
+from dealerhub.payments.refunds import settle_refund
 from dealerhub.tasks import flask_app
 
 # Event types the sandbox processor sends (docs/sandbox.md); real gateways map theirs here.
@@ -30,7 +31,10 @@ def _reference(event: InboundEvent) -> str | None:
 
 
 def _scoped(stmt: Any, model: Any, event: InboundEvent) -> Any:
-    stmt = stmt.where(col(model.livemode) == event.livemode)
+    # A reference only means something to the processor that issued it.
+    stmt = stmt.where(
+        col(model.livemode) == event.livemode, col(model.processor) == event.processor
+    )
     return stmt.where(col(model.dealer_id) == event.dealer_id) if event.dealer_id else stmt
 
 
@@ -39,10 +43,14 @@ def apply_charge_notice(session: Session, event: InboundEvent) -> None:
     stmt = _scoped(select(Charge).where(col(Charge.processor_reference) == ref), Charge, event)
     charge = session.scalars(stmt).first() if ref else None
     if charge is not None:
-        from dealerhub.payments.intents import settle  # intents -> tasks -> this module
-
-        config = PaymentsConfig.from_settings(flask_app().extensions["settings"])
-        settle(session, config, charge.payment_intent_id)
+        app = flask_app()
+        config = PaymentsConfig.from_settings(app.extensions["settings"])
+        settle(
+            session,
+            config,
+            charge.payment_intent_id,
+            processors=app.extensions["connectors"].processor,
+        )
 
 
 def apply_refund_notice(session: Session, event: InboundEvent) -> None:
@@ -50,12 +58,4 @@ def apply_refund_notice(session: Session, event: InboundEvent) -> None:
     stmt = _scoped(select(Refund).where(col(Refund.processor_reference) == ref), Refund, event)
     refund = session.scalars(stmt).first() if ref else None
     if refund is not None:
-        from dealerhub.payments.refunds import settle_refund  # as above
-
-        settle_refund(session, refund.id)
-
-
-for _type in CHARGE_EVENTS:
-    register_inbound_handler(_type, apply_charge_notice)
-for _type in REFUND_EVENTS:
-    register_inbound_handler(_type, apply_refund_notice)
+        settle_refund(session, refund.id, processors=flask_app().extensions["connectors"].processor)

@@ -10,7 +10,8 @@ from cryptography.fernet import Fernet
 from sqlmodel import select
 
 from dealerhub import crypto
-from dealerhub.cli import Context, main
+from dealerhub.cli import main
+from dealerhub.clikit import Context
 from dealerhub.configuration.models import Certificate
 from dealerhub.events.models import Event
 from tests.configuration.conftest import PASSWORD, b64, full_tree
@@ -183,8 +184,7 @@ def test_multipart_upload_requires_file(api):
 
 
 def _cli(app, *args, input=None):
-    ctx = Context()
-    ctx._app = app
+    ctx = Context(app=app)
     return CliRunner().invoke(main, list(args), obj=ctx, input=input)
 
 

@@ -2,10 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from dealerhub.dms import sync
-
 PROVIDER = {"x-service-provider": "dealertrack"}
 
 
@@ -38,9 +34,3 @@ def lead_body(**over: Any) -> dict[str, Any]:
 def post_lead(api: Any, body: dict[str, Any] | None = None, **kw: Any) -> Any:
     headers = {**PROVIDER, **kw.pop("headers", {})}
     return api.post("/dms/leads", json=body or lead_body(), headers=headers, **kw)
-
-
-@pytest.fixture(autouse=True)
-def _no_connector_override():
-    yield
-    sync.connector_override = None

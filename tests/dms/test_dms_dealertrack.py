@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import logging
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -21,11 +19,9 @@ from dealerhub.connectors.dms.dealertrack import (
     DealerTrackCredentials,
     DealerTrackDms,
 )
-from dealerhub.dms import sync
 from dealerhub.dms.credentials import dealertrack_credentials
 from dealerhub.dms.errors import DmsNotConfigured
 from dealerhub.dms.models import Lead
-from dealerhub.tenancy import Tenant
 from tests.dms.conftest import post_lead
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures/http/dealertrack"
@@ -216,12 +212,14 @@ def test_deals_permission_names_the_deals_method():
 
 
 @responses.activate
-def test_live_lead_syncs_through_dealertrack_and_stores_the_key(live_api, db, dealer, caplog):
+def test_live_lead_syncs_through_dealertrack_and_stores_the_key(
+    live_api, db, dealer, caplog, swap_connectors
+):
     caplog.set_level(logging.DEBUG)
     responses.post(CUSTOMER_URL, **soap(fixture("customer_search_empty.xml")))
     responses.post(CUSTOMER_URL, **soap(fixture("customer_search_empty.xml")))
     responses.post(CUSTOMER_URL, **soap(fixture("customer_add_ok.xml")))
-    sync.connector_override = lambda _s, _t: DealerTrackDms(CREDS)
+    swap_connectors(dms_override=lambda _s, _t: DealerTrackDms(CREDS))
     lead = post_lead(live_api).get_json()
     with db.transaction() as s:
         row = s.get(Lead, lead["id"])
@@ -230,15 +228,7 @@ def test_live_lead_syncs_through_dealertrack_and_stores_the_key(live_api, db, de
     assert "s3cr3t-Pa55" not in caplog.text
 
 
-def _install_configuration(monkeypatch, tree):
-    pkg = types.ModuleType("dealerhub.configuration")
-    mod = types.ModuleType("dealerhub.configuration.service")
-    mod.resolved_config = lambda _session, _tenant: tree
-    monkeypatch.setitem(sys.modules, "dealerhub.configuration", pkg)
-    monkeypatch.setitem(sys.modules, "dealerhub.configuration.service", mod)
-
-
-def test_credentials_come_from_the_configuration_tree(monkeypatch):
+def test_credentials_come_from_the_configuration_tree():
     tree = {
         "dealer_management_system": {
             "dealer_track": {
@@ -252,22 +242,18 @@ def test_credentials_come_from_the_configuration_tree(monkeypatch):
             }
         }
     }
-    _install_configuration(monkeypatch, tree)
-    creds = dealertrack_credentials(None, Tenant("acct_x", True))
+    creds = dealertrack_credentials(tree)
     assert creds.enterprise_code == "ZE" and creds.api_url == BASE
 
 
-def test_missing_configuration_is_a_clear_non_retryable_error(monkeypatch):
-    _install_configuration(
-        monkeypatch, {"dealer_management_system": {"dealer_track": {"dms": {"api_url": BASE}}}}
-    )
+def test_missing_configuration_is_a_clear_non_retryable_error():
+    tree = {"dealer_management_system": {"dealer_track": {"dms": {"api_url": BASE}}}}
     with pytest.raises(DmsNotConfigured) as info:
-        dealertrack_credentials(None, Tenant("acct_x", True))
+        dealertrack_credentials(tree)
     assert "dealer_management_system.dealer_track.dms.username" in info.value.message
     assert info.value.retryable is False
-    _install_configuration(monkeypatch, {})
     with pytest.raises(DmsNotConfigured):
-        dealertrack_credentials(None, Tenant("acct_x", True))
+        dealertrack_credentials({})
 
 
 @responses.activate

@@ -7,7 +7,7 @@ from dealerhub.connectors.base import ConnectorUnavailable
 from dealerhub.connectors.dms.base import DmsPushResult
 from dealerhub.connectors.dms.sandbox import SandboxDms
 from dealerhub.connectors.dms.sandbox_models import SandboxDmsCustomer
-from dealerhub.dms import sync
+from dealerhub.dms import queue, sync
 from dealerhub.dms.models import Lead
 from dealerhub.events.models import Event
 from tests.conftest import assert_error
@@ -84,9 +84,9 @@ def _retry_due(db, lead_id, monkeypatch):
     assert sync.sweep(db) >= 1
 
 
-def test_retryable_failures_retry_then_succeed(api, db, dealer, monkeypatch):
+def test_retryable_failures_retry_then_succeed(api, db, dealer, monkeypatch, swap_connectors):
     flaky = Flaky(db, dealer.id, failures=2)
-    sync.connector_override = only_for(dealer.id, flaky)
+    swap_connectors(dms_override=only_for(dealer.id, flaky))
     lead = post_lead(api).get_json()
     _retry_due(db, lead["id"], monkeypatch)
     _retry_due(db, lead["id"], monkeypatch)
@@ -132,13 +132,13 @@ def test_permission_error_names_the_method(api, db):
     assert "'Customers' is not enabled" in row.sync_last_error
 
 
-def test_replay_sends_a_dead_record_again(api, db, dealer):
+def test_replay_sends_a_dead_record_again(api, db, dealer, swap_connectors):
     body = lead_body()
     body["customer"]["last_name"] = "Dmsreject"
     lead = post_lead(api, body).get_json()
     assert_error(api.post("/dms/sync/failures/lead_nope/replay"), 404, "invalid_request_error")
     # The dealer fixed the record at the DMS side; replay now succeeds.
-    sync.connector_override = lambda _s, _t: SandboxDms(db, dealer.id)
+    swap_connectors(dms_override=lambda _s, _t: SandboxDms(db, dealer.id))
     with db.transaction() as s:
         s.get(Lead, lead["id"]).contact = {**body["customer"], "last_name": "Fixed"}
     response = api.post(f"/dms/sync/failures/{lead['id']}/replay")
@@ -152,7 +152,7 @@ def test_replay_sends_a_dead_record_again(api, db, dealer):
 
 
 def test_failure_schedules_retry_with_backoff(api, db, dealer, monkeypatch):
-    monkeypatch.setattr(sync, "enqueue", lambda *_a: None)
+    monkeypatch.setattr(queue, "enqueue", lambda *_a: None)
     lead = post_lead(api).get_json()
     flaky = Flaky(db, dealer.id, failures=5)
     outcome = sync.run(db, "lead", lead["id"], connector_factory=lambda _s, _t: flaky)
@@ -164,13 +164,13 @@ def test_failure_schedules_retry_with_backoff(api, db, dealer, monkeypatch):
 
 def test_change_during_sync_is_sent_again(api, db, dealer, monkeypatch):
     sent = []
-    monkeypatch.setattr(sync, "enqueue", lambda _s, record: sent.append(record.id))
+    monkeypatch.setattr(queue, "enqueue", lambda _s, record: sent.append(record.id))
     lead = post_lead(api).get_json()
     claim = sync.claim(db, "lead", lead["id"])
     assert claim is not None
     assert sync.claim(db, "lead", lead["id"]) is None  # leased: a second worker backs off
     with db.transaction() as s:
-        sync.mark_changed(s, s.get(Lead, lead["id"]))
+        queue.mark_changed(s, s.get(Lead, lead["id"]))
     outcome = sync.finish_success(db, claim, DmsPushResult("C1", "C1"))
     assert outcome.status == "pending"
     assert _lead(db, lead["id"]).sync_status == "pending"
@@ -178,11 +178,11 @@ def test_change_during_sync_is_sent_again(api, db, dealer, monkeypatch):
 
 
 def test_sweep_resends_records_never_handed_to_the_broker(api, db, dealer, monkeypatch):
-    real_enqueue = sync.enqueue
-    monkeypatch.setattr(sync, "enqueue", lambda *_a: None)  # broker down at commit
+    real_enqueue = queue.enqueue
+    monkeypatch.setattr(queue, "enqueue", lambda *_a: None)  # broker down at commit
     lead = post_lead(api).get_json()
     assert _lead(db, lead["id"]).sync_status == "pending"
-    monkeypatch.setattr(sync, "enqueue", real_enqueue)
+    monkeypatch.setattr(queue, "enqueue", real_enqueue)
     sync.sweep(db)  # within the grace period the enqueue may still be coming: left alone
     assert _lead(db, lead["id"]).sync_status == "pending"
     later = _lead(db, lead["id"]).updated + sync.SWEEP_GRACE_SECONDS + 1
@@ -194,8 +194,8 @@ def test_sweep_resends_records_never_handed_to_the_broker(api, db, dealer, monke
 def test_worker_killed_after_the_dms_call_leaves_nothing_unsynced_or_doubled(
     api, db, dealer, monkeypatch
 ):
-    real_enqueue = sync.enqueue
-    monkeypatch.setattr(sync, "enqueue", lambda *_a: None)
+    real_enqueue = queue.enqueue
+    monkeypatch.setattr(queue, "enqueue", lambda *_a: None)
     lead = post_lead(api).get_json()
 
     class DiesAfterPush:
@@ -212,7 +212,7 @@ def test_worker_killed_after_the_dms_call_leaves_nothing_unsynced_or_doubled(
     assert row.external_id is None
     assert _sandbox_customers(db, dealer.id) == 1
 
-    monkeypatch.setattr(sync, "enqueue", real_enqueue)
+    monkeypatch.setattr(queue, "enqueue", real_enqueue)
     sync.sweep(db)  # the lease is still live: nobody else may send it yet
     assert _lead(db, lead["id"]).sync_status == "pending"
     expired = row.sync_lease_until + 1
@@ -239,8 +239,8 @@ def test_worker_process_sigkilled_mid_sync(api, db, dealer, base_settings, monke
     import sys
     from pathlib import Path
 
-    real_enqueue = sync.enqueue
-    monkeypatch.setattr(sync, "enqueue", lambda *_a: None)
+    real_enqueue = queue.enqueue
+    monkeypatch.setattr(queue, "enqueue", lambda *_a: None)
     lead = post_lead(api).get_json()
     args = {
         "data_dir": str(base_settings.data_dir),
@@ -269,7 +269,7 @@ def test_worker_process_sigkilled_mid_sync(api, db, dealer, base_settings, monke
     assert row.sync_status == "pending" and row.external_id is None
     assert _sandbox_customers(db, dealer.id) == 1
 
-    monkeypatch.setattr(sync, "enqueue", real_enqueue)
+    monkeypatch.setattr(queue, "enqueue", real_enqueue)
     expired = row.sync_lease_until + 1
     monkeypatch.setattr(sync, "now", lambda: expired)
     sync.sweep(db)
@@ -281,7 +281,7 @@ def test_worker_process_sigkilled_mid_sync(api, db, dealer, base_settings, monke
 def test_unexpected_connector_bug_dead_letters_without_leaking(
     api, db, dealer, monkeypatch, caplog
 ):
-    monkeypatch.setattr(sync, "enqueue", lambda *_a: None)
+    monkeypatch.setattr(queue, "enqueue", lambda *_a: None)
     lead = post_lead(api).get_json()
 
     class Buggy:

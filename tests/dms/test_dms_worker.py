@@ -14,10 +14,10 @@ from celery.contrib.testing.worker import start_worker
 from dealerhub.app import create_app
 from dealerhub.connectors.base import ConnectorUnavailable
 from dealerhub.connectors.dms.sandbox import SandboxDms
-from dealerhub.dms import sync, tasks
+from dealerhub.dms import tasks
 from dealerhub.dms.models import Lead
 from dealerhub.tasks import celery
-from tests.conftest import BROKER_URL, Api, bind_tasks_to, make_dealer
+from tests.conftest import BROKER_URL, Api, bind_tasks_to, make_dealer, swap_connectors_of
 from tests.dms.conftest import lead_body, post_lead
 
 BROKERS = ["embedded"] + (["external"] if BROKER_URL else [])
@@ -73,10 +73,12 @@ def test_real_worker_retries_with_backoff_then_syncs(worker_app):
                 raise ConnectorUnavailable("down", vendor="flaky", http_status=503)
             return SandboxDms(worker_app.extensions["db"], dealer.id).push_lead(payload)
 
-    sync.connector_override = lambda _s, t: (
-        Flaky()
-        if t.dealer_id == dealer.id
-        else SandboxDms(worker_app.extensions["db"], t.dealer_id)
+    swap_connectors_of(worker_app)(
+        dms_override=lambda _s, t: (
+            Flaky()
+            if t.dealer_id == dealer.id
+            else SandboxDms(worker_app.extensions["db"], t.dealer_id)
+        )
     )
     api = Api(worker_app.test_client(), dealer.secret_key)
     lead = post_lead(api).get_json()

@@ -6,8 +6,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from dealerhub.cli import Context, main
-from dealerhub.dms import sync, workflows
+from dealerhub.cli import main
+from dealerhub.clikit import Context
+from dealerhub.dms import queue, workflows
 from dealerhub.dms.models import Lead
 from dealerhub.tasks import celery
 from tests.dms.conftest import lead_body, post_lead
@@ -33,12 +34,10 @@ def test_repository_workflows_are_valid():
 
 
 def test_beat_schedules_the_sweep_and_the_workflow_tick(app):
-    from dealerhub.app import area_modules
+    from dealerhub.app import bind_celery
     from dealerhub.dms import tasks
-    from dealerhub.tasks import init_celery
 
-    assert "dealerhub.dms.tasks" in area_modules("tasks")
-    init_celery(app, app.extensions["settings"], area_modules("tasks"))
+    bind_celery(app)
     schedule = celery.conf.beat_schedule
     assert schedule["dms-sync-sweep"] == tasks.BEAT_SCHEDULE["dms-sync-sweep"]
     assert schedule["dms-sync-sweep"]["task"] == "dealerhub.dms.tasks.sweep"
@@ -82,8 +81,7 @@ def test_is_due(tmp_path):
 @pytest.fixture
 def cli(app):
     def invoke(*args):
-        ctx = Context()
-        ctx._app = app
+        ctx = Context(app=app)
         return CliRunner().invoke(main, list(args), obj=ctx, catch_exceptions=False)
 
     return invoke
@@ -106,7 +104,7 @@ def test_cli_list_reports_invalid_files(cli, app, tmp_path, monkeypatch):
 def test_cli_run_sends_pending_records_with_summary_and_records_the_run(
     cli, api, db, dealer, monkeypatch
 ):
-    monkeypatch.setattr(sync, "enqueue", lambda *_a: None)  # leave the leads pending
+    monkeypatch.setattr(queue, "enqueue", lambda *_a: None)  # leave the leads pending
     post_lead(api)
     other = lead_body()
     other["customer"] = {"first_name": "Rex", "last_name": "Dmsreject", "email": "rex@example.com"}
@@ -132,7 +130,7 @@ def test_cli_run_sends_pending_records_with_summary_and_records_the_run(
         row = s.scalars(
             select(Lead).where(Lead.dealer_id == dealer.id, Lead.sync_status == "synced")
         ).first()
-        sync.mark_changed(s, row)
+        queue.mark_changed(s, row)
     result = cli("workflows", "run", "dms-lead-sync", "--dealer", dealer.id)
     assert "merged: 1" in result.output
 
@@ -160,13 +158,20 @@ def test_tick_runs_due_workflows(app, db, tmp_path, monkeypatch):
     write(tmp_path, "nightly", VALID)
     monkeypatch.setitem(app.extensions["settings"].extra, "DMS_WORKFLOWS_DIR", str(tmp_path))
     with app.app_context():
+        dms = app.extensions["connectors"].dms
         ran = workflows.run_due(
-            db, app.extensions["settings"], datetime(2026, 11, 20, 2, 30, tzinfo=UTC)
+            db,
+            app.extensions["settings"],
+            connector_factory=dms,
+            moment=datetime(2026, 11, 20, 2, 30, tzinfo=UTC),
         )
         assert ran == ["nightly"]
         assert (
             workflows.run_due(
-                db, app.extensions["settings"], datetime(2026, 11, 20, 2, 31, tzinfo=UTC)
+                db,
+                app.extensions["settings"],
+                connector_factory=dms,
+                moment=datetime(2026, 11, 20, 2, 31, tzinfo=UTC),
             )
             == []
         )

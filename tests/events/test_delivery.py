@@ -242,14 +242,13 @@ def test_cli_sweep_and_purge(app, monkeypatch):
     from click.testing import CliRunner
 
     from dealerhub import cli
+    from dealerhub.clikit import Context
 
-    monkeypatch.setattr(cli.Context, "app", property(lambda self: app))
-    monkeypatch.setattr(cli.Context, "settings", property(lambda self: app.extensions["settings"]))
     runner = CliRunner()
-    result = runner.invoke(cli.main, ["events", "sweep"])
+    result = runner.invoke(cli.main, ["events", "sweep"], obj=Context(app=app))
     assert result.exit_code == 0, result.output
     assert result.output.startswith("re-enqueued ")
-    result = runner.invoke(cli.main, ["events", "purge"])
+    result = runner.invoke(cli.main, ["events", "purge"], obj=Context(app=app))
     assert result.exit_code == 0 and result.output.startswith("purged ")
 
 

@@ -4,12 +4,9 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
+from dealerhub.connectors.processors.sandbox import SANDBOX_DEFAULT_SECRET
 from dealerhub.errors import ProviderError
-from dealerhub.events.inbound import (
-    SANDBOX_DEFAULT_SECRET,
-    register_inbound_handler,
-    unregister_inbound_handler,
-)
+from dealerhub.events.inbound import register_inbound_handler, unregister_inbound_handler
 from dealerhub.events.models import InboundEvent
 from dealerhub.webhooks import sign_header
 from tests.conftest import assert_error

@@ -145,7 +145,7 @@ def subprocess_worker(worker_app: Any) -> subprocess.Popen[bytes]:
         "-m",
         "celery",
         "-A",
-        "dealerhub.tasks",
+        "dealerhub.worker",
         "worker",
         "-Q",
         worker_app.config["queue"],

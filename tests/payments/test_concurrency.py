@@ -44,7 +44,9 @@ def test_concurrent_captures_move_money_once(app, api, dealer):
 
     def capture(i):
         with db.transaction() as s:
-            return intents.capture_intent(s, tenant, pi["id"], 600 + i).amount_received
+            return intents.capture_intent(
+                s, tenant, pi["id"], 600 + i, processors=app.extensions["connectors"].processor
+            ).amount_received
 
     results = _race(8, capture)
     ok = [r for r in results if isinstance(r, int)]
@@ -62,7 +64,10 @@ def test_concurrent_refunds_never_exceed_received(app, api, dealer):
     def refund(_i):
         with db.transaction() as s:
             return refunds.create_refund(
-                s, tenant, {"payment_intent": pi["id"], "amount": 300}
+                s,
+                tenant,
+                {"payment_intent": pi["id"], "amount": 300},
+                processors=app.extensions["connectors"].processor,
             ).amount
 
     results = _race(10, refund)

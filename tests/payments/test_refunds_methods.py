@@ -93,7 +93,7 @@ def test_refund_fails_asynchronously_for_refund_fail_card(api, events):
 def test_pending_refund_can_be_canceled(api, app, monkeypatch):
     from dealerhub.payments import tasks
 
-    monkeypatch.setattr(tasks, "enqueue_after_commit", lambda *a, **k: None)
+    monkeypatch.setattr(tasks.settle_refund, "apply_async", lambda *a, **k: None)
     pi = _paid(api, pm="pm_card_refundFail")
     r = api.post("/payment/refunds", json={"payment_intent": pi["id"], "amount": 300}).get_json()
     assert r["status"] == "pending"

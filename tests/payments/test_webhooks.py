@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from dealerhub.events.inbound import SANDBOX_DEFAULT_SECRET
+from dealerhub.connectors.processors.sandbox import SANDBOX_DEFAULT_SECRET
 from dealerhub.webhooks import sign_header
 from tests.payments.conftest import intent
 from tests.payments.test_setup_bank_accounts import _bank_pm

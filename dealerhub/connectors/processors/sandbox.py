@@ -4,18 +4,20 @@ number), so any process can answer for any attempt: ``sbx.<behaviour>.<attempt i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dealerhub.connectors.base import (
+from dealerhub.connectors.base import WebhookRejected
+from dealerhub.connectors.processors.base import (
     AttemptStatus,
     AuthorizeRequest,
-    FlowNotSupported,
     PaymentSource,
     ProcessorCapabilities,
     ProcessorResult,
-    WebhookNotice,
+    WebhookMessage,
 )
+from dealerhub.webhooks import HEADER, SignatureVerificationError, verify
 
 VENDOR = "sandbox"
 
@@ -180,13 +182,25 @@ def _parse_ref(reference: str) -> tuple[str, Behaviour]:
     return parts[1], BEHAVIOURS[parts[1]]
 
 
+# Development and test only: production must set DEALERHUB_SANDBOX_WEBHOOK_SECRET.
+SANDBOX_DEFAULT_SECRET = "whsec_sandbox_processor_test_secret"  # noqa: S105 - documented test value
+
+
 class SandboxProcessor:
-    """Test-mode processor with every flow enabled."""
+    """Test-mode processor with every flow enabled. Its webhooks (settlement notices sent by
+    tests and by operators replaying them) are signed exactly as the hub signs its own, with
+    ``webhook_secret``; ``None`` refuses every webhook."""
 
     name = VENDOR
     capabilities = ProcessorCapabilities(
-        three_d_secure=True, bank_debit=True, currencies=frozenset({"usd", "cad", "eur", "gbp"})
+        three_d_secure=True,
+        bank_debit=True,
+        webhooks=True,
+        currencies=frozenset({"usd", "cad", "eur", "gbp"}),
     )
+
+    def __init__(self, webhook_secret: str | None = SANDBOX_DEFAULT_SECRET) -> None:
+        self.webhook_secret = webhook_secret
 
     def authorize(self, request: AuthorizeRequest) -> ProcessorResult:
         name = _behaviour_of_token(request.source.token)
@@ -241,8 +255,10 @@ class SandboxProcessor:
             return _declined(ref, *behaviour.decline)
         return ProcessorResult(AttemptStatus.SUCCEEDED, ref)
 
-    def sync(self, reference: str) -> ProcessorResult:
-        _name, behaviour = _parse_ref(reference)
+    def sync(self, reference: str | None, *, attempt_id: str) -> ProcessorResult:
+        # The sandbox answers every call, so an attempt always has its reference; the
+        # behaviour it names decides how the attempt settles.
+        _name, behaviour = _parse_ref(reference or "")
         if behaviour.bank_return:
             code = behaviour.bank_return
             return ProcessorResult(
@@ -257,11 +273,37 @@ class SandboxProcessor:
             )
         return ProcessorResult(AttemptStatus.SUCCEEDED, reference)
 
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
-        return False  # the sandbox never calls back; settlement runs as a background task
-
-    def parse_webhook(self, body: bytes) -> WebhookNotice:
-        raise FlowNotSupported("The sandbox sends no webhooks.", vendor=VENDOR)
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookMessage:
+        if not self.webhook_secret:
+            raise _rejected("The sandbox processor has no webhook secret configured.")
+        try:
+            verify(body, _header(headers, HEADER), self.webhook_secret)
+        except SignatureVerificationError as exc:
+            raise _rejected(f"Invalid signature: {exc}") from exc
+        try:
+            message = json.loads(body)
+        except ValueError as exc:
+            raise _rejected("The body is not valid JSON.", "body_invalid") from exc
+        if not isinstance(message, dict):
+            raise _rejected("The body must be a JSON object.", "body_invalid")
+        event_id, type_ = message.get("id"), message.get("type")
+        if not isinstance(event_id, str) or not event_id or len(event_id) > 255:
+            raise _rejected("The event has no valid id.", "body_invalid", "id")
+        if not isinstance(type_, str) or not type_ or len(type_) > 120:
+            raise _rejected("The event has no valid type.", "body_invalid", "type")
+        account = message.get("account")
+        obj = (
+            message.get("data", {}).get("object") if isinstance(message.get("data"), dict) else None
+        )
+        reference = obj.get("reference") if isinstance(obj, dict) else None
+        return WebhookMessage(
+            event_id=event_id,
+            type=type_,
+            livemode=bool(message.get("livemode", False)),
+            account=account if isinstance(account, str) else None,
+            payload=message,
+            reference=reference if isinstance(reference, str) and reference else None,
+        )
 
     @staticmethod
     def _approved(ref: str, amount: int, capture: bool, behaviour: Behaviour) -> ProcessorResult:
@@ -273,6 +315,17 @@ class SandboxProcessor:
             network_status="approved_by_network",
             raw={"checks": dict(behaviour.checks or {})},
         )
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    lowered = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == lowered), "")
+
+
+def _rejected(
+    message: str, code: str = "signature_invalid", param: str | None = None
+) -> WebhookRejected:
+    return WebhookRejected(message, vendor=VENDOR, code=code, param=param)
 
 
 def _declined(ref: str, failure_code: str, decline_code: str) -> ProcessorResult:

@@ -1,0 +1,11 @@
+"""The credit area: bureau checks."""
+
+from __future__ import annotations
+
+from dealerhub.areas import Wiring
+from dealerhub.credit import routes, tasks
+
+
+def init_app(wiring: Wiring) -> None:
+    wiring.api.register_blueprint(routes.blp)
+    wiring.beat_schedule.update(tasks.BEAT_SCHEDULE)

@@ -1,0 +1,10 @@
+"""The customers area."""
+
+from __future__ import annotations
+
+from dealerhub.areas import Wiring
+from dealerhub.customers import routes
+
+
+def init_app(wiring: Wiring) -> None:
+    wiring.api.register_blueprint(routes.blp)

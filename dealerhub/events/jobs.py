@@ -1,0 +1,6 @@
+"""Names of the events area's background jobs. Services enqueue them by these names
+(``dealerhub.tasks.enqueue_after_commit``), so they never import ``tasks.py``, which imports
+them."""
+
+DELIVER = "dealerhub.events.tasks.deliver"
+APPLY_INBOUND = "dealerhub.events.tasks.apply_inbound"
