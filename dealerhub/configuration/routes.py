@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, g
 from flask.views import MethodView
 
-from dealerhub.api import Blueprint, DeletedSchema, key_kind, session, tenant
+from dealerhub.api import Blueprint, key_kind, session, tenant
 from dealerhub.configuration import service
 from dealerhub.configuration.certificates import MAX_P12_BYTES, CertStore
 from dealerhub.configuration.errors import CertificateRejected
@@ -18,6 +18,7 @@ from dealerhub.configuration.schemas import (
     ConfigurationHealthSchema,
     ConfigurationSchema,
 )
+from dealerhub.schemas import DeletedSchema
 
 blp = Blueprint(
     "configuration",

@@ -7,6 +7,8 @@ from typing import Any
 from flask_smorest.fields import Upload
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
+from dealerhub.schemas import StrictSchema
+
 # Properties Hubex 1.1.69 deleted: a 400 that says so, rather than a silent drop.
 REMOVED: dict[str, set[str]] = {
     "root": {"inventory_server"},
@@ -36,10 +38,9 @@ def _url(**kw: Any) -> fields.Url:
     return fields.Url(allow_none=True, schemes={"https"}, require_tld=False, **kw)
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-        ordered = True
+class _Strict(StrictSchema):
+    """Strict, and a property Hubex removed is named as removed (``removed_key`` picks the
+    level of the tree)."""
 
     removed_key = ""
 

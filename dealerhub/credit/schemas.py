@@ -17,16 +17,11 @@ from marshmallow import (
 )
 from stdnum.us import ssn as us_ssn
 
-from dealerhub.pagination import ListArgsSchema, list_schema
+from dealerhub.pagination import ListArgsSchema
+from dealerhub.schemas import Metadata, StrictSchema, list_schema
 
 PROVIDERS = ("transunion",)
 PURPOSES = ("credit_transaction", "written_instruction")
-
-
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-        ordered = True
 
 
 def _text(max_len: int = 100, **kw: Any) -> fields.String:
@@ -45,7 +40,7 @@ class ProviderHeaderSchema(Schema):
     )
 
 
-class AddressSchema(_Strict):
+class AddressSchema(StrictSchema):
     line1 = _text(200, required=True)
     line2 = _text(200, allow_none=True)
     city = _text(100, required=True)
@@ -54,7 +49,7 @@ class AddressSchema(_Strict):
     country = fields.String(load_default="US", validate=validate.OneOf(["US"]))
 
 
-class ConsentSchema(_Strict):
+class ConsentSchema(StrictSchema):
     obtained_at = fields.Integer(required=True, metadata={"description": "Unix seconds"})
     method = fields.String(
         required=True, validate=validate.OneOf(["electronic_signature", "written", "click_through"])
@@ -69,7 +64,7 @@ class ConsentSchema(_Strict):
     )
 
 
-class CreditCheckRequestSchema(_Strict):
+class CreditCheckRequestSchema(StrictSchema):
     first_name = _text(required=True)
     middle_name = _text(allow_none=True)
     last_name = _text(required=True)
@@ -95,11 +90,7 @@ class CreditCheckRequestSchema(_Strict):
         load_default=False,
         metadata={"description": "Pull again even if this applicant was pulled today."},
     )
-    metadata = fields.Dict(
-        keys=fields.String(validate=validate.Length(max=40)),
-        values=fields.String(validate=validate.Length(max=500)),
-        load_default=dict,
-    )
+    metadata = Metadata(load_default=dict)
 
     @validates("social_security_number")
     def _ssn(self, value: str, **_kw: Any) -> None:

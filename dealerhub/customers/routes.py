@@ -6,9 +6,10 @@ from typing import Any
 
 from flask.views import MethodView
 
-from dealerhub.api import Blueprint, DeletedSchema, session, tenant
+from dealerhub.api import Blueprint, session, tenant
 from dealerhub.customers import schemas, service
 from dealerhub.pagination import paginate
+from dealerhub.schemas import DeletedSchema
 
 blp = Blueprint("customers", __name__, description="Customers of the dealership.")
 

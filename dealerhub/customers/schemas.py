@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
-from dealerhub.pagination import ListArgsSchema, list_schema
-
-
-def validate_metadata(value: dict[str, str]) -> None:
-    if len(value) > 50:
-        raise ValidationError("metadata may have at most 50 keys.")
-    for key, item in value.items():
-        if len(key) > 40 or "[" in key or "]" in key:
-            raise ValidationError(f"Invalid metadata key '{key[:40]}'.")
-        if not isinstance(item, str) or len(item) > 500:
-            raise ValidationError(f"metadata['{key}'] must be a string of at most 500 chars.")
+from dealerhub.pagination import ListArgsSchema
+from dealerhub.schemas import Metadata, StrictSchema, list_schema
 
 
-def Metadata() -> fields.Dict:  # noqa: N802 - reads as a field type
-    return fields.Dict(keys=fields.String(), values=fields.String(), validate=validate_metadata)
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class AddressSchema(Strict):
+class AddressSchema(StrictSchema):
     line1 = fields.String(allow_none=True, validate=validate.Length(max=200))
     line2 = fields.String(allow_none=True, validate=validate.Length(max=200))
     city = fields.String(allow_none=True, validate=validate.Length(max=100))
@@ -37,13 +19,13 @@ class AddressSchema(Strict):
     )
 
 
-class ShippingSchema(Strict):
+class ShippingSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=256))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     address = fields.Nested(AddressSchema, required=True)
 
 
-class CustomerCreateSchema(Strict):
+class CustomerCreateSchema(StrictSchema):
     name = fields.String(allow_none=True, validate=validate.Length(max=256))
     email = fields.Email(allow_none=True, validate=validate.Length(max=512))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from dealerhub.dms.schemas import VehicleSchema, _metadata_field
-from dealerhub.pagination import ListArgsSchema, list_schema
+from dealerhub.dms.schemas import VehicleSchema
+from dealerhub.pagination import ListArgsSchema
+from dealerhub.schemas import Metadata, list_schema
 
 Amount = lambda **kw: fields.Integer(  # noqa: E731 - a field factory reads best inline
     strict=True, validate=validate.Range(min=0, error="Must not be negative."), **kw
@@ -72,7 +73,7 @@ class DealCreateSchema(Schema):
     finance = fields.Nested(FinanceSchema, required=True)
     products = fields.List(fields.Nested(ProductSchema), load_default=list)
     payment_intent = fields.String(allow_none=True, validate=validate.Regexp(r"^pi_\w+$"))
-    metadata = _metadata_field()
+    metadata = Metadata()
 
 
 class DealSchema(Schema):

@@ -14,19 +14,12 @@ from marshmallow import (
     validates_schema,
 )
 
-from dealerhub.pagination import ListArgsSchema, list_schema
+from dealerhub.pagination import ListArgsSchema
+from dealerhub.schemas import Metadata, list_schema
 
 _ZIP = re.compile(r"\d{5}(?:-\d{4})?")
 SYNC_STATUSES = ("pending", "synced", "failed", "dead")
 LEAD_STATUSES = ("new", "contacted", "qualified", "won", "lost")
-
-
-def _metadata_field() -> fields.Dict:
-    return fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=40)),
-        values=fields.String(validate=validate.Length(max=500)),
-        validate=validate.Length(max=50),
-    )
 
 
 class AddressSchema(Schema):
@@ -109,7 +102,7 @@ class LeadCreateSchema(Schema):
     source = fields.String(allow_none=True, validate=validate.Length(max=200))
     comments = fields.String(allow_none=True, validate=validate.Length(max=5000))
     consent = fields.Nested(ConsentSchema, allow_none=True)
-    metadata = _metadata_field()
+    metadata = Metadata()
 
     @validates_schema
     def _one_vehicle_field(self, data: dict[str, Any], **_kw: Any) -> None:
@@ -126,7 +119,7 @@ class LeadUpdateSchema(Schema):
     comments = fields.String(allow_none=True, validate=validate.Length(max=5000))
     consent = fields.Nested(ConsentSchema, allow_none=True)
     status = fields.String(validate=validate.OneOf(LEAD_STATUSES))
-    metadata = _metadata_field()
+    metadata = Metadata()
 
 
 class DmsSyncSchema(Schema):

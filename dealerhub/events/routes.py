@@ -11,6 +11,7 @@ from marshmallow import RAISE
 from dealerhub.api import Blueprint, public, session, tenant
 from dealerhub.events import endpoints, inbound, service
 from dealerhub.events import schemas as s
+from dealerhub.schemas import DeletedSchema
 
 blp = Blueprint("events", __name__, description="Events, webhook endpoints and inbound webhooks.")
 
@@ -83,7 +84,7 @@ class OneWebhookEndpoint(MethodView):
         endpoint = endpoints.update_endpoint(session(), tenant(), _settings(), endpoint_id, args)
         return endpoints.endpoint_payload(endpoint)
 
-    @blp.response(200, s.DeletedSchema)
+    @blp.response(200, DeletedSchema)
     def delete(self, endpoint_id: str) -> dict[str, Any]:
         """Delete a webhook endpoint; its pending retries stop."""
         return endpoints.delete_endpoint(session(), tenant(), endpoint_id)

@@ -9,31 +9,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from dealerhub.events.patterns import PATTERN_RE, TYPE_RE
 from dealerhub.pagination import ListArgsSchema
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-def _metadata(value: Mapping[str, Any]) -> None:
-    if len(value) > 50:
-        raise ValidationError("At most 50 keys.")
-    for key, item in value.items():
-        if not isinstance(key, str) or not 0 < len(key) <= 40:
-            raise ValidationError(f"Keys must be 1-40 characters: {key!r}.")
-        if item is not None and (not isinstance(item, str) or len(item) > 500):
-            raise ValidationError(f"Values must be strings of at most 500 characters ({key}).")
-
-
-def metadata_field() -> fields.Dict:
-    return fields.Dict(
-        keys=fields.String(),
-        values=fields.String(allow_none=True),
-        validate=_metadata,
-        metadata={"description": "String map: at most 50 keys of 40 chars, values 500 chars."},
-    )
-
+from dealerhub.schemas import Metadata, StrictSchema, list_schema
 
 type_pattern = validate.And(
     validate.Length(min=1, max=80),
@@ -88,14 +64,7 @@ class EventSchema(Schema):
     pending_webhooks = fields.Integer(required=True)
 
 
-class ListSchema(Schema):
-    object = fields.String(required=True)
-    has_more = fields.Boolean(required=True)
-    url = fields.String(required=True)
-
-
-class EventListSchema(ListSchema):
-    data = fields.List(fields.Nested(EventSchema), required=True)
+EventListSchema = list_schema(EventSchema)
 
 
 class AttemptSchema(Schema):
@@ -122,8 +91,7 @@ class DeliverySchema(Schema):
     attempts = fields.List(fields.Nested(AttemptSchema))
 
 
-class DeliveryListSchema(ListSchema):
-    data = fields.List(fields.Nested(DeliverySchema), required=True)
+DeliveryListSchema = list_schema(DeliverySchema)
 
 
 url_field = validate.And(
@@ -139,7 +107,7 @@ class EndpointCreateArgs(StrictSchema):
         fields.String(validate=type_pattern), required=True, validate=enabled_events_field
     )
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
-    metadata = metadata_field()
+    metadata = Metadata()
 
 
 class EndpointUpdateArgs(StrictSchema):
@@ -148,7 +116,7 @@ class EndpointUpdateArgs(StrictSchema):
         fields.String(validate=type_pattern), validate=enabled_events_field
     )
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
-    metadata = metadata_field()
+    metadata = Metadata()
     disabled = fields.Boolean()
 
 
@@ -178,14 +146,7 @@ class EndpointSchema(Schema):
     secret = fields.String(metadata={"description": "whsec_…: only on create and roll-secret"})
 
 
-class EndpointListSchema(ListSchema):
-    data = fields.List(fields.Nested(EndpointSchema), required=True)
-
-
-class DeletedSchema(Schema):
-    id = fields.String(required=True)
-    object = fields.String(required=True)
-    deleted = fields.Boolean(required=True)
+EndpointListSchema = list_schema(EndpointSchema)
 
 
 class InboundArgs(StrictSchema):

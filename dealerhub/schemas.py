@@ -1,0 +1,214 @@
+"""Shared marshmallow parts: the strict request base, metadata, the object base (``id``,
+``object``, ``created``, ``livemode``), money, list and search-result objects, deletions.
+
+Response schemas dump models directly (``attribute=`` maps a column to its public name) and
+are the one rendering of each object: the API response and the event snapshot alike.
+Dumping is on the request's hot path, so the typed fields below pass values that are
+already JSON types straight through instead of converting them again, and every schema is
+meant to be instantiated once, at module level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, missing
+
+METADATA_MAX_KEYS = 50
+METADATA_KEY_MAX = 40
+METADATA_VALUE_MAX = 500
+
+
+class StrictSchema(Schema):
+    """Request bodies and query strings: an unknown field is a 400 naming it."""
+
+    class Meta:
+        unknown = RAISE
+
+
+def validate_metadata(value: Mapping[str, Any]) -> None:
+    """Stripe's rules: at most 50 keys, keys at most 40 characters without ``[`` or ``]``,
+    values strings of at most 500 characters."""
+    if len(value) > METADATA_MAX_KEYS:
+        raise ValidationError(f"metadata may have at most {METADATA_MAX_KEYS} keys.")
+    for key, item in value.items():
+        if not key or len(key) > METADATA_KEY_MAX or "[" in key or "]" in key:
+            raise ValidationError(f"Invalid metadata key '{key[:METADATA_KEY_MAX]}'.")
+        if not isinstance(item, str) or len(item) > METADATA_VALUE_MAX:
+            raise ValidationError(
+                f"metadata['{key}'] must be a string of at most {METADATA_VALUE_MAX} chars."
+            )
+
+
+class MetadataField(fields.Dict):
+    """``metadata``: a string map, validated on load; dumped as a plain copy (values were
+    validated strings when they were stored)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("validate", validate_metadata)
+        kwargs.setdefault(
+            "metadata",
+            {"description": "String map: at most 50 keys of 40 chars, values of 500 chars."},
+        )
+        super().__init__(keys=fields.String(), values=fields.String(), **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else dict(value)
+
+
+def Metadata(**kwargs: Any) -> MetadataField:  # noqa: N802 - reads as a field type
+    return MetadataField(**kwargs)
+
+
+# Typed pass-through fields for dumping. The columns they read already hold JSON values of
+# the documented type, so they skip marshmallow's per-value conversion (str(), int(), ...)
+# and cost one attribute read. apispec types them through their base classes.
+
+
+class Str(fields.String):
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+class Int(fields.Integer):
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+class Bool(fields.Boolean):
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+class Obj(fields.Dict):
+    """A free-form JSON object (documented ``type: object``), passed through as stored."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+class StrList(fields.List):
+    """A list of strings, dumped as a copy."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fields.String(), **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else list(value)
+
+
+def Money(**kwargs: Any) -> Int:  # noqa: N802 - reads as a field type
+    """An amount in the smallest currency unit (cents)."""
+    kwargs.setdefault("metadata", {"description": "Integer minor units (e.g. cents)."})
+    return Int(**kwargs)
+
+
+def Currency(**kwargs: Any) -> Str:  # noqa: N802 - reads as a field type
+    kwargs.setdefault("metadata", {"description": "Lower-case ISO 4217 code."})
+    return Str(**kwargs)
+
+
+def Const(value: Any, type_: str = "string", **metadata: Any) -> fields.Constant:  # noqa: N802
+    """A value that is always ``value`` (``object`` names, Stripe's always-null fields)."""
+    if value is None:
+        meta: dict[str, Any] = {"type": type_, "nullable": True, "description": "Always null."}
+    else:
+        meta = {"type": type_, "enum": [value]}
+    meta.update(metadata)
+    return fields.Constant(value, metadata=meta)
+
+
+class Computed(fields.Nested):
+    """A nested object computed from the parent object by ``getter`` (for example an intent's
+    charges list), documented as its nested schema."""
+
+    def __init__(self, nested: Any, getter: Callable[[Any], Any], **kwargs: Any) -> None:
+        self.getter = getter
+        super().__init__(nested, **kwargs)
+
+    def get_value(
+        self,
+        obj: Any,
+        attr: str,
+        accessor: Callable[[Any, str, Any], Any] | None = None,
+        default: Any = missing,
+    ) -> Any:
+        return self.getter(obj)
+
+
+class NestedOrEmpty(fields.Nested):
+    """A nested object that is never null: a missing or null value dumps as the nested
+    schema's defaults (for example an address with every key null)."""
+
+    def get_value(
+        self,
+        obj: Any,
+        attr: str,
+        accessor: Callable[[Any, str, Any], Any] | None = None,
+        default: Any = missing,
+    ) -> Any:
+        return super().get_value(obj, attr, accessor, default) or {}
+
+
+class ResponseSchema(Schema):
+    """Base of response schemas: reads model attributes directly (plain ``getattr``, or a
+    key for the dicts stored in JSON columns)."""
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if isinstance(obj, Mapping):
+            return obj.get(attr, default)
+        return getattr(obj, attr, default)
+
+
+class ObjectSchema(ResponseSchema):
+    """``id``, ``object``, ``created``, ``livemode``: what every API object starts with.
+    Subclasses set ``object`` with ``Const("<type name>")``."""
+
+    id = Str(required=True)
+    object = Str(required=True, metadata={"description": "The object's type name."})
+    created = Int(required=True, metadata={"description": "Unix seconds"})
+    livemode = Bool(required=True)
+
+
+def list_schema(item: type[Schema], *, name: str | None = None) -> type[Schema]:
+    """The response schema of a list endpoint: ``{object: "list", data: [item], has_more,
+    url}``. It dumps a page (:func:`dealerhub.pagination.paginate`) of models."""
+    schema_name = name or item.__name__.removesuffix("Schema") + "ListSchema"
+    return type(
+        schema_name,
+        (ResponseSchema,),
+        {
+            "object": Const("list"),
+            "data": fields.List(fields.Nested(item), required=True),
+            "has_more": Bool(required=True),
+            "url": Str(required=True),
+        },
+    )
+
+
+def search_result_schema(item: type[Schema], *, name: str | None = None) -> type[Schema]:
+    """``{object: "search_result", data: [item], has_more, next_page, url}``: the result of
+    a Stripe search query (:func:`dealerhub.pagination.search`)."""
+    schema_name = name or item.__name__.removesuffix("Schema") + "SearchResultSchema"
+    return type(
+        schema_name,
+        (ResponseSchema,),
+        {
+            "object": Const("search_result"),
+            "data": fields.List(fields.Nested(item), required=True),
+            "has_more": Bool(required=True),
+            "next_page": Str(
+                allow_none=True, metadata={"description": "Pass as `page` for the next page."}
+            ),
+            "url": Str(required=True),
+        },
+    )
+
+
+class DeletedSchema(ResponseSchema):
+    """``{"id": …, "object": …, "deleted": true}``: what every DELETE of an object returns."""
+
+    id = Str(required=True)
+    object = Str(required=True)
+    deleted = Bool(required=True)
