@@ -166,7 +166,7 @@ class ObjectSchema(ResponseSchema):
     Subclasses set ``object`` with ``Const("<type name>")``."""
 
     id = Str(required=True)
-    object = Str(required=True, metadata={"description": "The object's type name."})
+    object: fields.Field = Str(required=True, metadata={"description": "The object's type name."})
     created = Int(required=True, metadata={"description": "Unix seconds"})
     livemode = Bool(required=True)
 

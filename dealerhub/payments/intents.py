@@ -22,7 +22,7 @@ from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id, now
 from dealerhub.errors import CardDeclined, InvalidRequest, NotFound
 from dealerhub.events.service import record_event
-from dealerhub.payments import methods, render
+from dealerhub.payments import methods
 from dealerhub.payments.accounts import require_payable_account
 from dealerhub.payments.common import (
     PaymentsConfig,
@@ -33,6 +33,7 @@ from dealerhub.payments.common import (
     secret_matches,
 )
 from dealerhub.payments.models import Charge, PaymentIntent, PaymentMethod
+from dealerhub.payments.response_schemas import CHARGE, PAYMENT_INTENT, PAYMENT_METHOD
 from dealerhub.payments.states import PI_EVENTS, PI_TRANSITIONS, PIStatus, check, move
 from dealerhub.tenancy import Tenant, get_owned, scoped
 
@@ -71,13 +72,9 @@ def get_charge(session: Session, tenant: Tenant, charge_id: str) -> Charge:
     return get_owned(session, Charge, charge_id, tenant, name="charge")
 
 
-def to_dict(session: Session, pi: PaymentIntent) -> dict[str, Any]:
-    return render.payment_intent(pi, charges_of(session, pi))
-
-
 def _snapshot(session: Session, pi: PaymentIntent) -> dict[str, Any]:
     """Event snapshots leave the client secret out: events travel to webhook endpoints."""
-    out = to_dict(session, pi)
+    out: dict[str, Any] = PAYMENT_INTENT.dump(pi)
     out["client_secret"] = None
     return out
 
@@ -340,7 +337,7 @@ def _apply(
         pi.amount_capturable = 0
         move(PI_TRANSITIONS, pi, trigger, PIStatus.SUCCEEDED, label=LABEL)
         _event(session, tenant, pi, PI_EVENTS[PIStatus.SUCCEEDED])
-        record_event(session, tenant, "charge.succeeded", render.charge(charge))
+        record_event(session, tenant, "charge.succeeded", CHARGE.dump(charge))
         return
     # Declined: the intent goes back to requires_payment_method with last_payment_error.
     charge.status = "failed"
@@ -352,20 +349,20 @@ def _apply(
         "decline_code": result.decline_code,
         "message": charge.failure_message,
         "charge": charge.id,
-        "payment_method": render.payment_method(pm) if pm is not None else None,
+        "payment_method": PAYMENT_METHOD.dump(pm) if pm is not None else None,
     }
     pi.last_payment_error = error
     pi.payment_method_id = None
     move(PI_TRANSITIONS, pi, trigger, PIStatus.REQUIRES_PAYMENT_METHOD, label=LABEL)
     _event(session, tenant, pi, PI_EVENTS[PIStatus.REQUIRES_PAYMENT_METHOD])
-    record_event(session, tenant, "charge.failed", render.charge(charge))
+    record_event(session, tenant, "charge.failed", CHARGE.dump(charge))
     if raise_decline:
         raise CardDeclined(
             charge.failure_message,
             code=charge.failure_code,
             decline_code=result.decline_code,
             charge=charge.id,
-            payment_intent=to_dict(session, pi),
+            payment_intent=PAYMENT_INTENT.dump(pi),
         )
 
 
@@ -435,7 +432,7 @@ def capture_intent(
     pi.amount_capturable = 0  # the rest of the hold is released
     move(PI_TRANSITIONS, pi, "capture", PIStatus.SUCCEEDED, label=LABEL)
     _event(session, tenant, pi, PI_EVENTS[PIStatus.SUCCEEDED])
-    record_event(session, tenant, "charge.captured", render.charge(charge))
+    record_event(session, tenant, "charge.captured", CHARGE.dump(charge))
     return pi
 
 
@@ -452,7 +449,7 @@ def cancel_intent(
                 session,
                 tenant,
                 "charge.expired" if trigger == "expire" else "charge.updated",
-                render.charge(charge),
+                CHARGE.dump(charge),
             )
         elif charge.status == "pending":
             charge.status = "failed"

@@ -12,9 +12,10 @@ from dealerhub.connectors.base import AttemptStatus
 from dealerhub.db import new_id
 from dealerhub.errors import InvalidRequest, InvalidState
 from dealerhub.events.service import record_event
-from dealerhub.payments import render, tasks
+from dealerhub.payments import tasks
 from dealerhub.payments.common import merge_metadata, processor_for
 from dealerhub.payments.models import Charge, PaymentIntent, Refund
+from dealerhub.payments.response_schemas import CHARGE, REFUND
 from dealerhub.payments.states import REFUND_TRANSITIONS, PIStatus, RefundStatus, move
 from dealerhub.tenancy import Tenant, get_owned, scoped
 
@@ -86,9 +87,9 @@ def create_refund(session: Session, tenant: Tenant, data: dict[str, Any]) -> Ref
         pi.amount_refunded -= amount
         charge.amount_refunded -= amount
     session.flush()
-    record_event(session, tenant, "refund.created", render.refund(refund))
+    record_event(session, tenant, "refund.created", REFUND.dump(refund))
     if refund.status == RefundStatus.SUCCEEDED:
-        record_event(session, tenant, "charge.refunded", render.charge(charge))
+        record_event(session, tenant, "charge.refunded", CHARGE.dump(charge))
     elif refund.status == RefundStatus.PENDING:
         tasks.enqueue_after_commit(session, tasks.settle_refund, refund.id, countdown=2)
     return refund
@@ -130,7 +131,7 @@ def cancel_refund(session: Session, tenant: Tenant, refund_id: str) -> Refund:
         session,
         tenant,
         "refund.updated",
-        render.refund(refund),
+        REFUND.dump(refund),
         previous_attributes={"status": RefundStatus.PENDING},
     )
     return refund
@@ -157,10 +158,10 @@ def settle_refund(session: Session, refund_id: str) -> Refund | None:
     session.flush()
     previous = {"status": RefundStatus.PENDING}
     record_event(
-        session, tenant, "refund.updated", render.refund(refund), previous_attributes=previous
+        session, tenant, "refund.updated", REFUND.dump(refund), previous_attributes=previous
     )
     if refund.status == RefundStatus.FAILED:
-        record_event(session, tenant, "refund.failed", render.refund(refund))
+        record_event(session, tenant, "refund.failed", REFUND.dump(refund))
     else:
-        record_event(session, tenant, "charge.refunded", render.charge(charge))
+        record_event(session, tenant, "charge.refunded", CHARGE.dump(charge))
     return refund
