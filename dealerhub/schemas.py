@@ -41,6 +41,16 @@ def validate_metadata(value: Mapping[str, Any]) -> None:
             )
 
 
+class StrMap(fields.Dict):
+    """A string-to-string map (values may be null), dumped as a plain copy."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(keys=fields.String(), values=fields.String(allow_none=True), **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else dict(value)
+
+
 class MetadataField(fields.Dict):
     """``metadata``: a string map, validated on load; dumped as a plain copy (values were
     validated strings when they were stored)."""
@@ -151,14 +161,106 @@ class NestedOrEmpty(fields.Nested):
         return super().get_value(obj, attr, accessor, default) or {}
 
 
+# How ResponseSchema.dump handles a field: read and pass through, a constant, read and copy
+# a dict or a list, call a function of the object, dump a nested schema (one object, a
+# computed one, or a list of them), or marshmallow's own Field.serialize for anything else.
+_PASS, _CONST, _DICT, _LIST, _FUNC, _NESTED, _COMPUTED, _NESTED_LIST, _FIELD = range(9)
+_Step = tuple[str, int, str, Any, Any]
+
+
+def _step(name: str, field: fields.Field) -> _Step:
+    key = field.data_key if field.data_key is not None else name
+    attr = field.attribute if field.attribute is not None else name
+    kind = {
+        Str: _PASS,
+        Int: _PASS,
+        Bool: _PASS,
+        Obj: _PASS,
+        fields.Constant: _CONST,
+        MetadataField: _DICT,
+        StrMap: _DICT,
+        StrList: _LIST,
+    }.get(type(field), _FIELD)
+    if isinstance(field, fields.Constant):
+        return key, _CONST, attr, field.constant, None
+    if kind != _FIELD:
+        return key, kind, attr, field.dump_default, None
+    if type(field) is fields.Function and field.serialize_func is not None:
+        return key, _FUNC, attr, field.serialize_func, None
+    if isinstance(field, fields.Nested) and isinstance(field.schema, ResponseSchema):
+        many = bool(field.many or field.schema.many)
+        if type(field) is Computed:
+            return key, _COMPUTED, attr, field.getter, (field.schema, many)
+        if type(field) is fields.Nested:
+            return key, _NESTED, attr, field.dump_default, (field.schema, many)
+    inner = getattr(field, "inner", None)
+    if (
+        type(field) is fields.List
+        and type(inner) is fields.Nested
+        and isinstance(inner.schema, ResponseSchema)
+        and not inner.many
+    ):
+        return key, _NESTED_LIST, attr, field.dump_default, inner.schema
+    return key, _FIELD, name, field, None
+
+
 class ResponseSchema(Schema):
-    """Base of response schemas: reads model attributes directly (plain ``getattr``, or a
-    key for the dicts stored in JSON columns)."""
+    """Base of response schemas. Reads model attributes with a plain ``getattr`` (or a key,
+    for the dicts stored in JSON columns), and dumps with a plan made once per instance from
+    its ``dump_fields``: the fields of this module, constants, functions and nested response
+    schemas are handled inline, anything else goes through ``Field.serialize`` exactly as
+    marshmallow's own ``dump`` would (tests/test_schemas.py checks both agree). Response
+    schemas therefore define no ``pre_dump``/``post_dump`` hooks (compute with fields)."""
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
-        if isinstance(obj, Mapping):
+        if type(obj) is dict:
             return obj.get(attr, default)
         return getattr(obj, attr, default)
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        many = self.many if many is None else bool(many)
+        plan: list[_Step] | None = self.__dict__.get("dump_plan")
+        if plan is None:
+            plan = [_step(name, field) for name, field in self.dump_fields.items()]
+            self.__dict__["dump_plan"] = plan
+        if many:
+            return [self._dump_one(plan, item) for item in obj]
+        return self._dump_one(plan, obj)
+
+    def _dump_one(self, plan: list[_Step], obj: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        is_dict = type(obj) is dict
+        for key, kind, attr, arg, nested in plan:
+            if kind == _CONST:
+                out[key] = arg
+                continue
+            if kind == _FUNC:
+                out[key] = arg(obj)
+                continue
+            if kind == _COMPUTED:
+                value = arg(obj)
+            elif kind == _FIELD:
+                value = arg.serialize(attr, obj, accessor=self.get_attribute)
+                if value is not missing:
+                    out[key] = value
+                continue
+            else:
+                value = obj.get(attr, missing) if is_dict else getattr(obj, attr, missing)
+                if value is missing:
+                    value = arg() if callable(arg) else arg
+                    if value is missing:
+                        continue
+            if kind == _PASS or value is None:
+                out[key] = value
+            elif kind == _DICT:
+                out[key] = dict(value)
+            elif kind == _LIST:
+                out[key] = list(value)
+            elif kind == _NESTED_LIST:
+                out[key] = [None if item is None else nested.dump(item) for item in value]
+            else:  # _NESTED, _COMPUTED
+                out[key] = nested[0].dump(value, many=nested[1])
+        return out
 
 
 class ObjectSchema(ResponseSchema):

@@ -28,6 +28,7 @@ from dealerhub.schemas import (
     ResponseSchema,
     Str,
     StrList,
+    StrMap,
     list_schema,
 )
 
@@ -107,7 +108,7 @@ class OutcomeSchema(ResponseSchema):
     risk_level = Str(allow_none=True)
     type = Str(metadata={"description": "authorized, issuer_declined, blocked or pending"})
     seller_message = Str(allow_none=True)
-    checks = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+    checks = StrMap()
 
 
 def _paid(ch: Charge) -> bool:

@@ -1,0 +1,174 @@
+"""ResponseSchema.dump (the planned fast path) renders exactly what marshmallow's own
+Schema.dump renders, key order included, for every response object."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from marshmallow import Schema, ValidationError
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from dealerhub.payments import response_schemas as payments
+from dealerhub.payments.models import (
+    Charge,
+    ConnectedAccount,
+    PaymentIntent,
+    PaymentMethod,
+    Refund,
+    SetupIntent,
+)
+from dealerhub.schemas import Metadata, ResponseSchema, StrictSchema
+
+BASE = {"dealer_id": "dlr_1", "livemode": False, "created": 1_764_000_000}
+CARD = {
+    "brand": "visa",
+    "last4": "4242",
+    "exp_month": 12,
+    "exp_year": 2030,
+    "fingerprint": "abc",
+    "funding": "credit",
+    "country": "US",
+    "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": "pass"},
+}
+
+
+def payment_objects() -> list[tuple[Any, Any]]:
+    session = Session(create_engine("sqlite://"))
+    pm = PaymentMethod(
+        id="pm_1",
+        type="card",
+        customer_id="cus_1",
+        billing_details={"name": "Pat", "address": {"city": "Austin"}},
+        card=CARD,
+        processor_token="tok",
+        metadata_={"a": "1"},
+        **BASE,
+    )
+    bare_pm = PaymentMethod(id="pm_2", type="card", card=None, processor_token="t", **BASE)
+    bank_pm = PaymentMethod(
+        id="pm_3",
+        type="us_bank_account",
+        billing_details=None,  # type: ignore[arg-type]
+        us_bank_account={
+            "bank_name": "Sandbox Bank",
+            "last4": "6789",
+            "routing_number": "110000000",
+            "account_type": "checking",
+            "account_holder_type": "individual",
+        },
+        processor_token="t",
+        **BASE,
+    )
+    pi = PaymentIntent(
+        id="pi_1",
+        amount=5000,
+        currency="usd",
+        status="requires_payment_method",
+        payment_method_types=["card"],
+        client_secret="pi_1_secret_x",
+        shipping={"name": "Pat", "address": {"line1": "1 Main", "country": "US"}},
+        last_payment_error={
+            "type": "card_error",
+            "code": "card_declined",
+            "decline_code": "generic_decline",
+            "message": "Your card was declined.",
+            "charge": "ch_1",
+            "payment_method": payments.PAYMENT_METHOD.dump(pm),
+        },
+        next_action={
+            "type": "redirect_to_url",
+            "redirect_to_url": {"url": "u", "return_url": None},
+        },
+        metadata_={"k": "v"},
+        **BASE,
+    )
+    ch = Charge(
+        id="ch_1",
+        payment_intent_id="pi_1",
+        payment_method_id="pm_1",
+        amount=5000,
+        currency="usd",
+        status="failed",
+        failure_code="card_declined",
+        outcome={
+            "network_status": "declined_by_network",
+            "reason": "generic_decline",
+            "risk_level": "normal",
+            "type": "issuer_declined",
+            "seller_message": None,
+            "checks": {},
+        },
+        **BASE,
+    )
+    session.add_all([pm, pi, ch])
+    session.info["pi_charges"] = {"pi_1": [ch]}
+    refund = Refund(
+        id="re_1", payment_intent_id="pi_1", charge_id="ch_1", amount=100, currency="usd",
+        status="succeeded", **BASE,
+    )  # fmt: skip
+    si = SetupIntent(
+        id="seti_1", status="succeeded", payment_method_types=["card"], client_secret="s", **BASE
+    )
+    acct = ConnectedAccount(
+        id="acct_1",
+        business_profile={"name": "Rooftop", "mcc": "5511"},
+        company={"name": "Co", "tax_id_provided": True},
+        external_account={"id": "ba_1", "object": "bank_account", "bank_name": None,
+                          "routing_number": "110000000", "last4": "6789", "currency": "usd"},
+        tos_accepted=True,
+        **BASE,
+    )  # fmt: skip
+    return [
+        (payments.PAYMENT_METHOD, pm),
+        (payments.PAYMENT_METHOD, bare_pm),
+        (payments.PAYMENT_METHOD, bank_pm),
+        (payments.PAYMENT_INTENT, pi),
+        (payments.CHARGE, ch),
+        (payments.REFUND, refund),
+        (payments.SETUP_INTENT, si),
+        (payments.ACCOUNT, acct),
+        (payments.ACCOUNT, ConnectedAccount(id="acct_2", **BASE)),
+        (payments.PaymentIntentListSchema(), {"data": [pi], "has_more": False, "url": "/x"}),
+    ]
+
+
+def reference_dump(schema: Schema, obj: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """marshmallow's own dump, nested schemas included."""
+    with monkeypatch.context() as m:
+        m.setattr(ResponseSchema, "dump", Schema.dump)
+        return schema.dump(obj)
+
+
+@pytest.mark.parametrize("index", range(len(payment_objects())))
+def test_fast_dump_matches_marshmallow(index, monkeypatch):
+    schema, obj = payment_objects()[index]
+    fast = schema.dump(obj)
+    assert json.dumps(fast) == json.dumps(reference_dump(schema, obj, monkeypatch))
+
+
+def test_many_dumps_a_list():
+    schema, obj = payment_objects()[4]
+    assert schema.dump([obj, obj], many=True) == [schema.dump(obj)] * 2
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ({"a": "b"}, True),
+        ({f"k{i}": "v" for i in range(51)}, False),
+        ({"k" * 41: "v"}, False),
+        ({"a[b]": "v"}, False),
+        ({"a": "v" * 501}, False),
+        ({"a": 1}, False),
+    ],
+)
+def test_metadata_follows_stripe_rules(value, ok):
+    schema = StrictSchema.from_dict({"metadata": Metadata()})()
+    if ok:
+        assert schema.load({"metadata": value}) == {"metadata": value}
+    else:
+        with pytest.raises(ValidationError):
+            schema.load({"metadata": value})
