@@ -11,6 +11,10 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from dealerhub.customers.models import Customer
+from dealerhub.customers.schemas import CUSTOMER
+from dealerhub.events.models import DeliveryAttempt, Event, WebhookDelivery, WebhookEndpoint
+from dealerhub.events.schemas import ENDPOINT, EVENT, DeliverySchema, EndpointWithSecretSchema
 from dealerhub.payments import response_schemas as payments
 from dealerhub.payments.models import (
     Charge,
@@ -135,6 +139,51 @@ def payment_objects() -> list[tuple[Any, Any]]:
     ]
 
 
+def other_objects() -> list[tuple[Any, Any]]:
+    session = Session(create_engine("sqlite://"))
+    customer = Customer(
+        id="cus_1",
+        name="Pat",
+        address={"line1": "1 Main", "city": "Austin"},
+        shipping={"name": "Pat", "phone": None, "address": {"country": "US"}},
+        default_payment_method="pm_1",
+        metadata_={"a": "b"},
+        **BASE,
+    )
+    event = Event(
+        id="evt_1",
+        type="customer.updated",
+        data={"object": {"id": "cus_1"}, "previous_attributes": {"name": None}},
+        request_id="req_1",
+        pending_webhooks=2,
+        **BASE,
+    )
+    endpoint = WebhookEndpoint(
+        id="we_1", url="https://x.example/h", enabled_events=["*"], secret="whsec_x", **BASE
+    )
+    delivery = WebhookDelivery(
+        id="wd_1", event_id="evt_1", endpoint_id="we_1", status="pending", next_attempt_at=5,
+        **BASE,
+    )  # fmt: skip
+    attempt = DeliveryAttempt(id="wda_1", delivery_id="wd_1", created=1, status_code=500)
+    session.add_all([delivery])
+    session.info["delivery_attempts"] = {"wd_1": [attempt]}
+    return [
+        (CUSTOMER, customer),
+        (CUSTOMER, Customer(id="cus_2", **BASE)),
+        (EVENT, event),
+        (EVENT, Event(id="evt_2", type="x.y", data={"object": {}}, **BASE)),
+        (ENDPOINT, endpoint),
+        (EndpointWithSecretSchema(), endpoint),
+        (DeliverySchema(), delivery),
+        (DeliverySchema(), WebhookDelivery(id="wd_2", event_id="e", endpoint_id="w", **BASE)),
+    ]
+
+
+def all_objects() -> list[tuple[Any, Any]]:
+    return payment_objects() + other_objects()
+
+
 def reference_dump(schema: Schema, obj: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """marshmallow's own dump, nested schemas included."""
     with monkeypatch.context() as m:
@@ -142,9 +191,9 @@ def reference_dump(schema: Schema, obj: Any, monkeypatch: pytest.MonkeyPatch) ->
         return schema.dump(obj)
 
 
-@pytest.mark.parametrize("index", range(len(payment_objects())))
+@pytest.mark.parametrize("index", range(len(all_objects())))
 def test_fast_dump_matches_marshmallow(index, monkeypatch):
-    schema, obj = payment_objects()[index]
+    schema, obj = all_objects()[index]
     fast = schema.dump(obj)
     assert json.dumps(fast) == json.dumps(reference_dump(schema, obj, monkeypatch))
 

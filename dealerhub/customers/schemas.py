@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import fields, validate
 
 from dealerhub.pagination import ListArgsSchema
-from dealerhub.schemas import Metadata, StrictSchema, list_schema
+from dealerhub.schemas import (
+    Computed,
+    Const,
+    Metadata,
+    ObjectSchema,
+    ResponseSchema,
+    Str,
+    StrictSchema,
+    list_schema,
+)
 
 
 class AddressSchema(StrictSchema):
@@ -43,19 +54,44 @@ class CustomerListArgs(ListArgsSchema):
     email = fields.String(validate=validate.Length(max=512))
 
 
-class CustomerSchema(Schema):
-    id = fields.String()
-    object = fields.String()
-    created = fields.Integer()
-    livemode = fields.Boolean()
-    name = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    description = fields.String(allow_none=True)
-    address = fields.Dict(allow_none=True)
-    shipping = fields.Dict(allow_none=True)
-    invoice_settings = fields.Dict()
-    metadata = fields.Dict()
+class PostalAddressSchema(ResponseSchema):
+    """An address as it was given (only the keys that were sent)."""
+
+    line1 = Str(allow_none=True)
+    line2 = Str(allow_none=True)
+    city = Str(allow_none=True)
+    state = Str(allow_none=True)
+    postal_code = Str(allow_none=True)
+    country = Str(allow_none=True)
+
+
+class ShippingDetailsSchema(ResponseSchema):
+    name = Str()
+    phone = Str(allow_none=True)
+    address = fields.Nested(PostalAddressSchema)
+
+
+class InvoiceSettingsSchema(ResponseSchema):
+    default_payment_method = Str(allow_none=True)
+
+
+def _itself(obj: Any) -> Any:
+    return obj
+
+
+class CustomerSchema(ObjectSchema):
+    """The Customer object (also the event snapshot)."""
+
+    object = Const("customer")
+    name = Str(allow_none=True)
+    email = Str(allow_none=True)
+    phone = Str(allow_none=True)
+    description = Str(allow_none=True)
+    address = fields.Nested(PostalAddressSchema, allow_none=True)
+    shipping = fields.Nested(ShippingDetailsSchema, allow_none=True)
+    invoice_settings = Computed(InvoiceSettingsSchema, _itself)
+    metadata = Metadata(attribute="metadata_")
 
 
 CustomerListSchema = list_schema(CustomerSchema)
+CUSTOMER = CustomerSchema()

@@ -5,11 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
+from sqlalchemy.orm import object_session
 
+from dealerhub.events.models import DeliveryAttempt, DeliveryStatus, WebhookDelivery
 from dealerhub.events.patterns import PATTERN_RE, TYPE_RE
 from dealerhub.pagination import ListArgsSchema
-from dealerhub.schemas import Metadata, StrictSchema, list_schema
+from dealerhub.schemas import (
+    Bool,
+    Computed,
+    Const,
+    Int,
+    Metadata,
+    Obj,
+    ResponseSchema,
+    Str,
+    StrictSchema,
+    StrList,
+    list_schema,
+)
 
 type_pattern = validate.And(
     validate.Length(min=1, max=80),
@@ -48,47 +62,78 @@ class EventListArgs(ListArgsSchema):
             raise ValidationError("You may pass either type or types[], not both.", "types[]")
 
 
-class RequestInfoSchema(Schema):
-    id = fields.String(allow_none=True)
-    idempotency_key = fields.String(allow_none=True)
+class RequestInfoSchema(ResponseSchema):
+    """Read from the event itself (``request_id``, ``idempotency_key``)."""
+
+    id = Str(attribute="request_id", allow_none=True)
+    idempotency_key = Str(allow_none=True)
 
 
-class EventSchema(Schema):
-    id = fields.String(required=True)
-    object = fields.String(required=True)
-    type = fields.String(required=True)
-    created = fields.Integer(required=True)
-    livemode = fields.Boolean(required=True)
-    data = fields.Dict(required=True)
-    request = fields.Nested(RequestInfoSchema)
-    pending_webhooks = fields.Integer(required=True)
+class EventDataSchema(ResponseSchema):
+    object = Obj(
+        required=True,
+        metadata={"description": "The object as it was after the change (its own schema)."},
+    )
+    previous_attributes = Obj(
+        metadata={"description": "The changed attributes' values before the change."}
+    )
+
+
+def _itself(obj: Any) -> Any:
+    return obj
+
+
+class EventSchema(ResponseSchema):
+    """The Event object: the API response and the body of every webhook delivery."""
+
+    id = Str(required=True)
+    object = Const("event")
+    type = Str(required=True, metadata={"description": "resource.event, e.g. charge.succeeded"})
+    created = Int(required=True, metadata={"description": "Unix seconds"})
+    livemode = Bool(required=True)
+    data = fields.Nested(EventDataSchema, required=True)
+    request = Computed(RequestInfoSchema, _itself)
+    pending_webhooks = Int(required=True)
 
 
 EventListSchema = list_schema(EventSchema)
 
 
-class AttemptSchema(Schema):
-    object = fields.String()
-    created = fields.Integer()
-    status_code = fields.Integer(allow_none=True)
-    latency_ms = fields.Integer()
-    response_body = fields.String(allow_none=True)
-    error = fields.String(allow_none=True)
+class AttemptSchema(ResponseSchema):
+    object = Const("webhook_delivery_attempt")
+    created = Int()
+    status_code = Int(allow_none=True)
+    latency_ms = Int()
+    response_body = Str(allow_none=True, metadata={"description": "The first 1 KB."})
+    error = Str(allow_none=True)
 
 
-class DeliverySchema(Schema):
-    id = fields.String()
-    object = fields.String()
-    event = fields.String()
-    webhook_endpoint = fields.String()
-    status = fields.String(metadata={"description": "pending, succeeded or failed"})
-    attempt_count = fields.Integer()
-    next_attempt_at = fields.Integer(allow_none=True)
-    last_attempt_at = fields.Integer(allow_none=True)
-    succeeded_at = fields.Integer(allow_none=True)
-    created = fields.Integer()
-    livemode = fields.Boolean()
-    attempts = fields.List(fields.Nested(AttemptSchema))
+def _next_attempt_at(delivery: WebhookDelivery) -> int | None:
+    return delivery.next_attempt_at if delivery.status == DeliveryStatus.PENDING.value else None
+
+
+def _attempts(delivery: WebhookDelivery) -> list[DeliveryAttempt]:
+    from dealerhub.events.service import attempts_of  # the query lives with the service
+
+    session = object_session(delivery)
+    return attempts_of(session, delivery) if session is not None else []
+
+
+class DeliverySchema(ResponseSchema):
+    id = Str()
+    object = Const("webhook_delivery")
+    event = Str(attribute="event_id")
+    webhook_endpoint = Str(attribute="endpoint_id")
+    status = Str(metadata={"description": "pending, succeeded or failed"})
+    attempt_count = Int()
+    next_attempt_at = fields.Function(
+        _next_attempt_at, metadata={"type": "integer", "nullable": True}
+    )
+    last_attempt_at = Int(allow_none=True)
+    succeeded_at = Int(allow_none=True)
+    created = Int()
+    livemode = Bool()
+    attempts = Computed(AttemptSchema, _attempts, many=True)
 
 
 DeliveryListSchema = list_schema(DeliverySchema)
@@ -133,17 +178,22 @@ class EndpointListArgs(ListArgsSchema):
         unknown = RAISE
 
 
-class EndpointSchema(Schema):
-    id = fields.String(required=True)
-    object = fields.String(required=True)
-    url = fields.String(required=True)
-    enabled_events = fields.List(fields.String(), required=True)
-    description = fields.String(allow_none=True)
-    metadata = fields.Dict(keys=fields.String(), values=fields.String())
-    status = fields.String(required=True, metadata={"description": "enabled or disabled"})
-    created = fields.Integer(required=True)
-    livemode = fields.Boolean(required=True)
-    secret = fields.String(metadata={"description": "whsec_…: only on create and roll-secret"})
+class EndpointSchema(ResponseSchema):
+    id = Str(required=True)
+    object = Const("webhook_endpoint")
+    url = Str(required=True)
+    enabled_events = StrList(required=True)
+    description = Str(allow_none=True)
+    metadata = Metadata(attribute="metadata_")
+    status = Str(required=True, metadata={"description": "enabled or disabled"})
+    created = Int(required=True, metadata={"description": "Unix seconds"})
+    livemode = Bool(required=True)
+
+
+class EndpointWithSecretSchema(EndpointSchema):
+    """What create and roll-secret answer: the endpoint with its ``whsec_…`` secret."""
+
+    secret = Str(required=True, metadata={"description": "whsec_…: only on create and roll"})
 
 
 EndpointListSchema = list_schema(EndpointSchema)
@@ -153,7 +203,11 @@ class InboundArgs(StrictSchema):
     processor = fields.String(validate=validate.Length(min=1, max=40))
 
 
-class InboundAckSchema(Schema):
-    received = fields.Boolean(required=True)
-    duplicate = fields.Boolean(required=True)
-    id = fields.String(allow_none=True)
+class InboundAckSchema(ResponseSchema):
+    received = Bool(required=True)
+    duplicate = Bool(required=True)
+    id = Str(allow_none=True)
+
+
+EVENT = EventSchema()
+ENDPOINT = EndpointSchema()

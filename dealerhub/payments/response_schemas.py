@@ -13,6 +13,7 @@ from typing import Any
 from marshmallow import fields
 from sqlalchemy.orm import object_session
 
+from dealerhub.customers.schemas import ShippingDetailsSchema
 from dealerhub.payments.models import Charge, ConnectedAccount, PaymentIntent
 from dealerhub.schemas import (
     Bool,
@@ -167,21 +168,6 @@ class CardOptionsSchema(ResponseSchema):
 
 class PaymentMethodOptionsSchema(ResponseSchema):
     card = fields.Nested(CardOptionsSchema)
-
-
-class PostalAddressSchema(ResponseSchema):
-    line1 = Str(allow_none=True)
-    line2 = Str(allow_none=True)
-    city = Str(allow_none=True)
-    state = Str(allow_none=True)
-    postal_code = Str(allow_none=True)
-    country = Str(allow_none=True)
-
-
-class ShippingDetailsSchema(ResponseSchema):
-    name = Str()
-    phone = Str(allow_none=True)
-    address = fields.Nested(PostalAddressSchema)
 
 
 def _charges(pi: PaymentIntent) -> dict[str, Any]:
