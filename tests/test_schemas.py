@@ -11,6 +11,8 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from dealerhub.credit.models import CreditCheck
+from dealerhub.credit.schemas import CREDIT_CHECK, CREDIT_CHECK_EVENT
 from dealerhub.customers.models import Customer
 from dealerhub.customers.schemas import CUSTOMER
 from dealerhub.events.models import DeliveryAttempt, Event, WebhookDelivery, WebhookEndpoint
@@ -168,7 +170,30 @@ def other_objects() -> list[tuple[Any, Any]]:
     attempt = DeliveryAttempt(id="wda_1", delivery_id="wd_1", created=1, status_code=500)
     session.add_all([delivery])
     session.info["delivery_attempts"] = {"wd_1": [attempt]}
+    report = {
+        "consumer": {"first_name": "Pat", "date_of_birth": "1980-02-03"},
+        "addresses": [{"line1": "1 Main"}],
+        "phones": [{"number": "512-555-0100", "type": "home"}],
+        "social_security_number": "123456789",
+        "trade": [{"account_number": "999912345", "balance": 10}],
+        "risk_model": {"score": 700, "score_factor": [{"code": 84, "description": "x"}] * 6},
+    }
+    check = CreditCheck(
+        id="cc_1", status="completed", provider="transunion", pull_type="soft",
+        permissible_purpose="written_instruction", applicant_hash="h", pull_date="2025-01-01",
+        applicant="{}", consent={"obtained_at": 1, "method": "written", "text_version": "v1",
+                                 "pull_type": "soft"},
+        report=json.dumps(report), score=700, completed_at=1_764_000_000, **BASE,
+    )  # fmt: skip
+    failed = CreditCheck(
+        id="cc_2", status="failed", provider="transunion", pull_type="hard",
+        permissible_purpose="credit_transaction", applicant_hash="h", pull_date="2025-01-01",
+        applicant="{}", consent={}, failure_code="timeout", **BASE,
+    )  # fmt: skip
     return [
+        (CREDIT_CHECK, check),
+        (CREDIT_CHECK, failed),
+        (CREDIT_CHECK_EVENT, check),
         (CUSTOMER, customer),
         (CUSTOMER, Customer(id="cus_2", **BASE)),
         (EVENT, event),

@@ -11,6 +11,7 @@ from dealerhub.api import Blueprint, session, tenant
 from dealerhub.configuration.routes import cert_store, request_actor
 from dealerhub.credit import service
 from dealerhub.credit.bureaus import bureau_factory
+from dealerhub.credit.models import CreditCheck
 from dealerhub.credit.schemas import (
     CreditCheckListArgsSchema,
     CreditCheckListSchema,
@@ -37,10 +38,10 @@ class CreditCheckCreate(MethodView):
             hash_key=str(settings.secret_key).encode(),
             bureau=bureau_factory(session(), tenant(), headers["provider"], cert_store(), settings),
         )
-        view, reused = service.run_credit_check(
+        check, reused = service.run_credit_check(
             session(), tenant(), payload, headers["provider"], ctx
         )
-        return view, 200, {"Credit-Check-Reused": "true" if reused else "false"}
+        return check, 200, {"Credit-Check-Reused": "true" if reused else "false"}
 
 
 @blp.route("/checks")
@@ -55,6 +56,6 @@ class CreditCheckList(MethodView):
 @blp.route("/checks/<string:check_id>")
 class CreditCheckRead(MethodView):
     @blp.response(200, CreditCheckSchema)
-    def get(self, check_id: str) -> dict[str, Any]:
+    def get(self, check_id: str) -> CreditCheck:
         """One credit check (masked; the read is audited)."""
         return service.get_credit_check(session(), tenant(), check_id, actor=request_actor())
