@@ -289,15 +289,20 @@ def list_schema(item: type[Schema], *, name: str | None = None) -> type[Schema]:
     )
 
 
-def search_result_schema(item: type[Schema], *, name: str | None = None) -> type[Schema]:
-    """``{object: "search_result", data: [item], has_more, next_page, url}``: the result of
-    a Stripe search query (:func:`dealerhub.pagination.search`)."""
+def search_result_schema(
+    item: type[Schema], *, name: str | None = None, or_list: bool = False
+) -> type[Schema]:
+    """``{object: "search_result", data: [item], has_more, next_page, url}``: the result of a
+    Stripe search query (:func:`dealerhub.pagination.search`). With ``or_list`` the endpoint
+    answers a plain list page (:func:`dealerhub.pagination.paginate`, no ``next_page``) when
+    no query is given, and ``object`` says which one it is."""
     schema_name = name or item.__name__.removesuffix("Schema") + "SearchResultSchema"
+    kinds = ["search_result", "list"] if or_list else ["search_result"]
     return type(
         schema_name,
         (ResponseSchema,),
         {
-            "object": Const("search_result"),
+            "object": Str(required=True, metadata={"enum": kinds}),
             "data": fields.List(fields.Nested(item), required=True),
             "has_more": Bool(required=True),
             "next_page": Str(

@@ -10,11 +10,15 @@ import pytest
 from marshmallow import Schema, ValidationError
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
+from sqlmodel import SQLModel
 
 from dealerhub.credit.models import CreditCheck
 from dealerhub.credit.schemas import CREDIT_CHECK, CREDIT_CHECK_EVENT
 from dealerhub.customers.models import Customer
 from dealerhub.customers.schemas import CUSTOMER
+from dealerhub.dms.deal_schemas import DEAL
+from dealerhub.dms.models import Deal, Lead, LeadSubmission, SyncRun
+from dealerhub.dms.schemas import LEAD, LEAD_RECEIPT, SyncFailureSchema, SyncRunSchema
 from dealerhub.events.models import DeliveryAttempt, Event, WebhookDelivery, WebhookEndpoint
 from dealerhub.events.schemas import ENDPOINT, EVENT, DeliverySchema, EndpointWithSecretSchema
 from dealerhub.payments import response_schemas as payments
@@ -205,8 +209,51 @@ def other_objects() -> list[tuple[Any, Any]]:
     ]
 
 
+def dms_objects() -> list[tuple[Any, Any]]:
+    engine = create_engine("sqlite://")
+    SQLModel.metadata.create_all(engine, tables=[Lead.__table__, LeadSubmission.__table__])  # type: ignore[attr-defined]
+    session = Session(engine)
+    lead = Lead(
+        id="lead_1",
+        customer_id="cus_1",
+        service_provider="dealertrack",
+        contact={"first_name": "Pat", "last_name": "Doe", "phone": "+15125550100",
+                 "email": "p@example.com", "address": {"postal_code": "78701"}},
+        vehicles=[{"vin": "1HGCM82633A004352", "year": 2020, "make": "Honda"}, {"make": "Kia"}],
+        trade_in={"make": "Ford", "mileage": 1000},
+        consent={"contact_by_phone": True, "contact_by_email": False, "obtained_at": None},
+        metadata_={"a": "b"},
+        **BASE,
+    )  # fmt: skip
+    session.add(lead)
+    deal = Deal(
+        id="deal_1",
+        customer_id="cus_1",
+        vehicle={"vin": "1HGCM82633A004352", "price": 2_000_000, "mileage": 10},
+        trade_in={"make": "Ford", "allowance": 500_000, "payoff": 0},
+        finance={"type": "retail", "amount_financed": 1_500_000, "apr": "6.9", "term_months": 60,
+                 "down_payment": 0, "monthly_payment": 29_631, "lender": None, "tires_cost": 0,
+                 "taxes": 0, "fees": [{"description": "Doc", "amount": 10_000}],
+                 "totals": {"cash_price": 2_000_000, "finance_charge": 277_860}},
+        products=[{"name": "GAP", "type": None, "price": 50_000, "cost": 20_000}],
+        sync_status="dead",
+        sync_last_error="rejected",
+        **BASE,
+    )  # fmt: skip
+    run = SyncRun(id="run_1", workflow="nightly", counts={"synced": 2}, **BASE)
+    return [
+        (LEAD, lead),
+        (LEAD, Lead(id="lead_2", customer_id="c", service_provider="d", **BASE)),
+        (LEAD_RECEIPT, lead),
+        (DEAL, deal),
+        (SyncFailureSchema(), deal),
+        (SyncFailureSchema(), lead),
+        (SyncRunSchema(), run),
+    ]
+
+
 def all_objects() -> list[tuple[Any, Any]]:
-    return payment_objects() + other_objects()
+    return payment_objects() + other_objects() + dms_objects()
 
 
 def reference_dump(schema: Schema, obj: Any, monkeypatch: pytest.MonkeyPatch) -> Any:

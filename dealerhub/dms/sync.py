@@ -182,12 +182,12 @@ def claim(db: Database, kind: str, record_id: str) -> Claim | None:
 
 def _snapshot(session: Session, record: Any) -> dict[str, Any]:
     if isinstance(record, Lead):
-        from dealerhub.dms.service import lead_to_dict
+        from dealerhub.dms.schemas import LEAD
 
-        return mask_lead(lead_to_dict(session, record))
-    from dealerhub.dms.deals import deal_to_dict
+        return mask_lead(LEAD.dump(record))
+    from dealerhub.dms.deal_schemas import DEAL
 
-    return mask_deal(deal_to_dict(record))
+    return mask_deal(DEAL.dump(record))
 
 
 def finish_success(db: Database, c: Claim, result: DmsPushResult) -> Outcome:
@@ -289,20 +289,6 @@ def failures_stmt(tenant: Tenant, kind: str | None = None) -> list[Any]:
     ]
 
 
-def failure_dict(record: Any) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "object": "sync_failure",
-        "record_type": kind_of(record),
-        "created": record.created,
-        "livemode": record.livemode,
-        "failed_at": record.updated,
-        "attempts": record.sync_attempts,
-        "last_error": record.sync_last_error,
-        "status": record.sync_status,
-    }
-
-
 def list_failures(session: Session, tenant: Tenant, limit: int = 100) -> dict[str, Any]:
     rows: list[Any] = []
     for stmt in failures_stmt(tenant):
@@ -310,7 +296,7 @@ def list_failures(session: Session, tenant: Tenant, limit: int = 100) -> dict[st
     rows.sort(key=lambda r: (r.created, r.id), reverse=True)
     return {
         "object": "list",
-        "data": [failure_dict(r) for r in rows[:limit]],
+        "data": rows[:limit],
         "has_more": len(rows) > limit,
         "url": "/dms/sync/failures",
     }

@@ -264,21 +264,6 @@ def run_due(db: Database, settings: Settings, moment: datetime | None = None) ->
     return ran
 
 
-def run_to_dict(run: SyncRun) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "object": "sync_run",
-        "created": run.created,
-        "livemode": run.livemode,
-        "workflow": run.workflow,
-        "trigger": run.trigger,
-        "status": run.status,
-        "finished": run.finished,
-        "counts": dict(run.counts),
-        "error": run.error,
-    }
-
-
 def list_runs(session: Session, tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
     from dealerhub.pagination import paginate
     from dealerhub.tenancy import scoped
@@ -286,4 +271,4 @@ def list_runs(session: Session, tenant: Tenant, args: dict[str, Any]) -> dict[st
     stmt = scoped(SyncRun, tenant)
     if args.get("workflow"):
         stmt = stmt.where(col(SyncRun.workflow) == args["workflow"])
-    return paginate(session, stmt, SyncRun, args, url="/dms/sync/runs", render=run_to_dict)
+    return paginate(session, stmt, SyncRun, args, url="/dms/sync/runs")
