@@ -147,6 +147,20 @@ class Computed(fields.Nested):
         return self.getter(obj)
 
 
+class Rendered(fields.Nested):
+    """A nested object the service has already dumped with its schema (inside a view that is
+    itself a dict): documented as that schema, passed through as it is."""
+
+    def serialize(
+        self,
+        attr: str,
+        obj: Any,
+        accessor: Callable[[Any, str, Any], Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        return self.get_value(obj, attr, accessor=accessor)
+
+
 class NestedOrEmpty(fields.Nested):
     """A nested object that is never null: a missing or null value dumps as the nested
     schema's defaults (for example an address with every key null)."""
@@ -176,6 +190,7 @@ def _step(name: str, field: fields.Field) -> _Step:
         Int: _PASS,
         Bool: _PASS,
         Obj: _PASS,
+        Rendered: _PASS,
         fields.Constant: _CONST,
         MetadataField: _DICT,
         StrMap: _DICT,

@@ -12,6 +12,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
+from dealerhub.configuration.models import Certificate
+from dealerhub.configuration.schemas import CERTIFICATE_EVENT, CERTIFICATE_INFO
 from dealerhub.credit.models import CreditCheck
 from dealerhub.credit.schemas import CREDIT_CHECK, CREDIT_CHECK_EVENT
 from dealerhub.customers.models import Customer
@@ -194,7 +196,14 @@ def other_objects() -> list[tuple[Any, Any]]:
         permissible_purpose="credit_transaction", applicant_hash="h", pull_date="2025-01-01",
         applicant="{}", consent={}, failure_code="timeout", **BASE,
     )  # fmt: skip
+    cert = Certificate(
+        id="cert_1", name="certificate_1", path="p", password="x", subject="CN=a",
+        issuer="CN=b", serial_number="1", fingerprint_sha256="ff", not_before=1_700_000_000,
+        not_after=1_900_000_000, **BASE,
+    )  # fmt: skip
     return [
+        (CERTIFICATE_INFO, cert),
+        (CERTIFICATE_EVENT, cert),
         (CREDIT_CHECK, check),
         (CREDIT_CHECK, failed),
         (CREDIT_CHECK_EVENT, check),
