@@ -1,4 +1,5 @@
-"""HTTP contract of the payments API: request bodies, query args and response objects."""
+"""HTTP contract of the payments API: request bodies and query args (the response objects
+are in ``response_schemas``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from dealerhub.customers.schemas import AddressSchema, ShippingSchema
 from dealerhub.pagination import ListArgsSchema
-from dealerhub.schemas import Metadata, StrictSchema, list_schema
+from dealerhub.schemas import Metadata, StrictSchema
 
 # ISO 4217 codes we accept; the processor's capabilities narrow this at confirm time.
 CURRENCIES = ("usd", "cad", "eur", "gbp", "mxn", "aud", "jpy", "chf", "nzd")
@@ -199,50 +200,3 @@ class AccountCreateSchema(StrictSchema):
     external_account = fields.Nested(ExternalAccountSchema)
     tos_acceptance = fields.Dict()
     metadata = Metadata()
-
-
-def _object_schema(name: str, names: str) -> type[Schema]:
-    """Response schemas: every documented field, passed through as JSON."""
-    attrs: dict[str, Any] = {n: fields.Raw(allow_none=True) for n in names.split()}
-    return type(name, (Schema,), attrs)
-
-
-_COMMON = "id object created livemode"
-PaymentMethodSchema = _object_schema(
-    "PaymentMethodSchema", f"{_COMMON} type customer billing_details card us_bank_account metadata"
-)
-PaymentIntentSchema = _object_schema(
-    "PaymentIntentSchema",
-    f"{_COMMON} amount amount_capturable amount_received application canceled_at "
-    "cancellation_reason capture_method charges client_secret confirmation_method currency "
-    "customer description invoice last_payment_error latest_charge metadata next_action "
-    "on_behalf_of payment_method payment_method_options payment_method_types receipt_email "
-    "review setup_future_usage shipping status",
-)
-ChargeSchema = _object_schema(
-    "ChargeSchema",
-    f"{_COMMON} amount amount_captured amount_refunded currency captured paid refunded status "
-    "payment_intent payment_method failure_code failure_message outcome metadata",
-)
-RefundSchema = _object_schema(
-    "RefundSchema",
-    f"{_COMMON} amount charge currency payment_intent reason status failure_reason metadata",
-)
-SetupIntentSchema = _object_schema(
-    "SetupIntentSchema",
-    f"{_COMMON} cancellation_reason client_secret customer description last_setup_error "
-    "metadata next_action payment_method payment_method_types status usage",
-)
-AccountSchema = _object_schema(
-    "AccountSchema",
-    f"{_COMMON} type country default_currency email business_profile company charges_enabled "
-    "payouts_enabled details_submitted requirements external_accounts metadata",
-)
-LinkTokenSchema = _object_schema("LinkTokenSchema", "link_token expiration")
-PublicTokenSchema = _object_schema("PublicTokenSchema", "public_token accounts")
-
-
-PaymentMethodListSchema = list_schema(PaymentMethodSchema)
-ChargeListSchema = list_schema(ChargeSchema)
-PaymentIntentListSchema = list_schema(PaymentIntentSchema)
-RefundListSchema = list_schema(RefundSchema)
