@@ -11,6 +11,7 @@ meant to be instantiated once, at module level.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, missing
@@ -244,29 +245,37 @@ class ResponseSchema(Schema):
 
     def _dump_one(self, plan: list[_Step], obj: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        is_dict = type(obj) is dict
+        get = obj.get if type(obj) is dict else partial(getattr, obj)
         for key, kind, attr, arg, nested in plan:
+            if kind == _PASS:  # the common case first
+                value = get(attr, missing)
+                if value is missing:
+                    value = arg() if callable(arg) else arg
+                    if value is missing:
+                        continue
+                out[key] = value
+                continue
             if kind == _CONST:
                 out[key] = arg
                 continue
             if kind == _FUNC:
                 out[key] = arg(obj)
                 continue
-            if kind == _COMPUTED:
-                value = arg(obj)
-            elif kind == _FIELD:
+            if kind == _FIELD:
                 value = arg.serialize(attr, obj, accessor=self.get_attribute)
                 if value is not missing:
                     out[key] = value
                 continue
+            if kind == _COMPUTED:
+                value = arg(obj)
             else:
-                value = obj.get(attr, missing) if is_dict else getattr(obj, attr, missing)
+                value = get(attr, missing)
                 if value is missing:
                     value = arg() if callable(arg) else arg
                     if value is missing:
                         continue
-            if kind == _PASS or value is None:
-                out[key] = value
+            if value is None:
+                out[key] = None
             elif kind == _DICT:
                 out[key] = dict(value)
             elif kind == _LIST:
