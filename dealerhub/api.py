@@ -8,7 +8,7 @@ from typing import Any, NoReturn, TypeVar
 
 import flask_smorest
 from flask import current_app, g, request
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 
@@ -31,14 +31,6 @@ class _Parser(FlaskParser):
             if isinstance(only, dict):
                 messages = only
         raise ValidationFailed.from_messages(messages if isinstance(messages, dict) else {})
-
-
-class DeletedSchema(Schema):
-    """``{"id": …, "object": …, "deleted": true}``: what every DELETE of an object returns."""
-
-    id = fields.String(required=True)
-    object = fields.String(required=True)
-    deleted = fields.Boolean(required=True)
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from dealerhub import idempotency
 from dealerhub.api import database, session, writes
+from dealerhub.context import Actor, actor_var, dealer_id_var, idempotency_key_var, request_id_var
 from dealerhub.dealers.models import KeyKind
 from dealerhub.dealers.service import authenticate
 from dealerhub.errors import (
@@ -29,8 +30,6 @@ from dealerhub.errors import (
     PermissionDenied,
 )
 from dealerhub.events import outbox
-from dealerhub.events.service import idempotency_key_var
-from dealerhub.logs import dealer_id_var, request_id_var
 from dealerhub.tenancy import Tenant
 
 log = logging.getLogger("dealerhub.request")
@@ -68,6 +67,7 @@ def _start() -> Response | None:
     request_id_var.set(g.request_id)
     dealer_id_var.set(None)
     idempotency_key_var.set(None)
+    actor_var.set(None)
     endpoint = request.endpoint or ""
     if not endpoint or endpoint in _PUBLIC_ENDPOINTS or _view_flag("dealerhub_public"):
         return None
@@ -110,7 +110,7 @@ def _authenticate() -> None:
         outbox.use_endpoints(session(), tenant, key.endpoints)
     g.tenant = tenant
     g.key_kind = kind.value
-    g.key_id = key_id  # audit entries name the key that acted
+    actor_var.set(Actor("api_key", f"{kind.value}:{key_id}"))  # audit entries name the key
     dealer_id_var.set(tenant.dealer_id)
 
 

@@ -6,7 +6,6 @@ Masking happens twice: when a record is created (so every handler, including pyt
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import re
@@ -15,12 +14,7 @@ from typing import Any
 
 from stdnum import luhn
 
-request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "request_id", default=None
-)
-dealer_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "dealer_id", default=None
-)
+from dealerhub.context import dealer_id_var, request_id_var
 
 _CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [

@@ -14,20 +14,6 @@ from dealerhub.errors import InvalidRequest
 from dealerhub.search import FieldSpec, SearchQueryError, decode_page, encode_page, parse, to_sql
 
 
-def list_schema(item: type[Schema]) -> type[Schema]:
-    """The response schema of a list endpoint: ``{object, data: [item], has_more, url}``."""
-    name = item.__name__.removesuffix("Schema") + "ListSchema"
-    return Schema.from_dict(
-        {
-            "object": fields.String(required=True, metadata={"description": "Always list."}),
-            "data": fields.List(fields.Nested(item), required=True),
-            "has_more": fields.Boolean(required=True),
-            "url": fields.String(required=True),
-        },
-        name=name,
-    )
-
-
 class ListArgsSchema(Schema):
     """Query arguments shared by every list endpoint; areas subclass it to add filters."""
 

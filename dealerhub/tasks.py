@@ -19,9 +19,9 @@ from celery.schedules import crontab
 from sqlalchemy.orm import Session
 
 from dealerhub import embedded_broker
+from dealerhub.context import dealer_id_var, request_id_var
 from dealerhub.db import after_commit
 from dealerhub.idempotency import purge_expired
-from dealerhub.logs import dealer_id_var, request_id_var
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from dealerhub import crypto
+from dealerhub import db as dbmod
 from dealerhub.configuration.errors import CertificateRejected
 
 MAX_P12_BYTES = 64 * 1024
@@ -174,3 +175,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def days_until_expiry(not_after: int, at: int | None = None) -> int:
+    """Whole days from ``at`` (default: now) until ``not_after``; negative once expired."""
+    return (not_after - (dbmod.now() if at is None else at)) // 86400

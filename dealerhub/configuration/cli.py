@@ -11,6 +11,7 @@ import click
 from dealerhub.clikit import Context, pass_ctx
 from dealerhub.configuration.certificates import MAX_P12_BYTES, CertStore
 from dealerhub.configuration.service import upload_certificate
+from dealerhub.context import Actor
 from dealerhub.errors import DealerhubError
 from dealerhub.tenancy import Tenant
 
@@ -42,7 +43,7 @@ def upload(ctx: Context, dealer_id: str, mode: str, password: str, file: Path) -
                 Tenant(dealer_id, mode == "live"),
                 data,
                 password,
-                actor=f"cli:{getpass.getuser()}",
+                actor=str(Actor("cli", getpass.getuser())),
                 store=store,
             )
     except DealerhubError as exc:

@@ -7,13 +7,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from dealerhub.configuration.certificates import days_until_expiry
 from dealerhub.configuration.models import Certificate
-from dealerhub.configuration.service import (
-    _active_cert,
-    certificate_info,
-    days_until_expiry,
-    resolved_config,
-)
+from dealerhub.configuration.schemas import CERTIFICATE_EVENT, CERTIFICATE_INFO
+from dealerhub.configuration.service import _active_cert, resolved_config
 from dealerhub.configuration.tree import get_path
 from dealerhub.db import now
 from dealerhub.events.service import record_event
@@ -60,8 +57,8 @@ def configuration_health(session: Session, tenant: Tenant) -> dict[str, Any]:
             "certificate": None,
         }
         if name == "transunion" and cert is not None:
-            item["certificate"] = certificate_info(cert)
-            days = days_until_expiry(cert.not_after)
+            item["certificate"] = CERTIFICATE_INFO.dump(cert)
+            days = days_until_expiry(cert.not_after, now())
             if cert.not_after < now():
                 item["status"] = "expired"
             elif days <= EXPIRY_NOTICE_DAYS[0] and status == "configured":
@@ -78,22 +75,17 @@ def notify_certificate_expiry(session: Session) -> int:
     rows = session.scalars(select(Certificate).where(col(Certificate.active)).with_for_update())
     for cert in rows:
         tenant = Tenant(cert.dealer_id, cert.livemode)
-        info = certificate_info(cert)
         if cert.not_after < at:
             if not cert.expired_notified:
-                record_event(session, tenant, "certificate.expired", _snapshot(info))
+                record_event(session, tenant, "certificate.expired", CERTIFICATE_EVENT.dump(cert))
                 cert.expired_notified = True
                 count += 1
         else:
             days = days_until_expiry(cert.not_after, at)
             due = [d for d in EXPIRY_NOTICE_DAYS if days <= d]
             if due and (cert.notified_days is None or min(due) < cert.notified_days):
-                record_event(session, tenant, "certificate.expiring", _snapshot(info))
+                record_event(session, tenant, "certificate.expiring", CERTIFICATE_EVENT.dump(cert))
                 cert.notified_days = min(due)
                 count += 1
         session.add(cert)
     return count
-
-
-def _snapshot(info: dict[str, Any]) -> dict[str, Any]:
-    return {"object": "certificate", "provider": "transunion", **info}

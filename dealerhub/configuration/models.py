@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field
 
 from dealerhub.crypto import Encrypted
@@ -46,19 +44,3 @@ class Certificate(TenantMixin, table=True):
     # Smallest expiry threshold (days) already announced; None = no notice yet.
     notified_days: int | None = None
     expired_notified: bool = False
-
-
-class AuditEntry(TenantMixin, table=True):
-    """Who did what, when, through which key, and for which permissible purpose. Never PII."""
-
-    __tablename__ = "audit_entries"
-    __object_name__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entries_tenant_created", "dealer_id", "livemode", "created"),)
-
-    id: str = Field(primary_key=True, max_length=40)
-    actor: str = Field(max_length=120)
-    action: str = Field(max_length=80)
-    object_id: str | None = Field(default=None, max_length=40, index=True)
-    request_id: str | None = Field(default=None, max_length=40)
-    permissible_purpose: str | None = Field(default=None, max_length=60)
-    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

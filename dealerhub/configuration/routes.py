@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g
 from flask.views import MethodView
 
-from dealerhub.api import Blueprint, DeletedSchema, key_kind, session, tenant
+from dealerhub.api import Blueprint, connectors, session, tenant
 from dealerhub.configuration import service
 from dealerhub.configuration.certificates import MAX_P12_BYTES, CertStore
 from dealerhub.configuration.errors import CertificateRejected
@@ -18,6 +17,8 @@ from dealerhub.configuration.schemas import (
     ConfigurationHealthSchema,
     ConfigurationSchema,
 )
+from dealerhub.context import actor
+from dealerhub.schemas import DeletedSchema
 
 blp = Blueprint(
     "configuration",
@@ -27,14 +28,12 @@ blp = Blueprint(
 )
 
 
-def request_actor() -> str:
-    """Who is acting: there is no staff login yet, so the API key kind and id."""
-    key_id = g.get("key_id")
-    return f"api_key:{key_kind()}" + (f":{key_id}" if key_id else "")
-
-
 def cert_store() -> CertStore:
-    return CertStore(current_app.extensions["settings"].certs_dir)
+    return connectors().cert_store
+
+
+def request_actor() -> str:
+    return str(actor())
 
 
 @blp.route("")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask_smorest.fields import Upload
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+
+from dealerhub.configuration.certificates import days_until_expiry
+from dealerhub.configuration.models import Certificate
+from dealerhub.schemas import Const, Rendered, ResponseSchema, Str, StrictSchema
 
 # Properties Hubex 1.1.69 deleted: a 400 that says so, rather than a silent drop.
 REMOVED: dict[str, set[str]] = {
@@ -36,10 +41,9 @@ def _url(**kw: Any) -> fields.Url:
     return fields.Url(allow_none=True, schemes={"https"}, require_tld=False, **kw)
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-        ordered = True
+class _Strict(StrictSchema):
+    """Strict, and a property Hubex removed is named as removed (``removed_key`` picks the
+    level of the tree)."""
 
     removed_key = ""
 
@@ -60,16 +64,51 @@ class FraudIdentificationSchema(_Strict):
     api_key = _text(500)
 
 
-class CertificateInfoSchema(Schema):
-    id = fields.String()
-    name = fields.String()
-    subject = fields.String()
-    issuer = fields.String()
-    serial_number = fields.String()
-    fingerprint_sha256 = fields.String()
-    not_before = fields.String(metadata={"description": "ISO 8601, UTC"})
-    not_after = fields.String(metadata={"description": "ISO 8601, UTC"})
-    days_until_expiry = fields.Integer()
+def _iso(ts: int) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _not_before(cert: Certificate) -> str:
+    return _iso(cert.not_before)
+
+
+def _not_after(cert: Certificate) -> str:
+    return _iso(cert.not_after)
+
+
+def _days_left(cert: Certificate) -> int:
+    return days_until_expiry(cert.not_after)
+
+
+_ISO = {"type": "string", "description": "ISO 8601, UTC"}
+
+
+class CertificateInfoSchema(ResponseSchema):
+    """An uploaded client certificate (never the file or its password)."""
+
+    id = Str()
+    name = Str(metadata={"description": "certificate_<n>, what certificate_file reads back"})
+    subject = Str()
+    issuer = Str()
+    serial_number = Str()
+    fingerprint_sha256 = Str()
+    not_before = fields.Function(_not_before, metadata=_ISO)
+    not_after = fields.Function(_not_after, metadata=_ISO)
+    days_until_expiry = fields.Function(_days_left, metadata={"type": "integer"})
+
+
+class _CertificateEventHead(ResponseSchema):
+    object = Const("certificate")
+    provider = Const("transunion")
+
+
+class CertificateEventSchema(CertificateInfoSchema, _CertificateEventHead):
+    """The certificate.expiring / certificate.expired snapshot: ``object`` and ``provider``
+    first (the later base's fields come first), then the certificate's details."""
+
+
+CERTIFICATE_INFO = CertificateInfoSchema()
+CERTIFICATE_EVENT = CertificateEventSchema()
 
 
 class TransUnionSchema(_Strict):
@@ -92,7 +131,7 @@ class TransUnionSchema(_Strict):
     environment = fields.String(
         allow_none=True, validate=validate.OneOf(["production", "standardTest"])
     )
-    certificate = fields.Nested(CertificateInfoSchema, dump_only=True, allow_none=True)
+    certificate = Rendered(CertificateInfoSchema, dump_only=True, allow_none=True)
 
 
 class CreditApplicationSchema(_Strict):
@@ -153,7 +192,7 @@ class IntegrationHealthSchema(Schema):
         metadata={"description": "configured, incomplete, not_configured, expiring or expired"}
     )
     missing_fields = fields.List(fields.String())
-    certificate = fields.Nested(CertificateInfoSchema, allow_none=True)
+    certificate = Rendered(CertificateInfoSchema, allow_none=True)
 
 
 class ConfigurationHealthSchema(Schema):

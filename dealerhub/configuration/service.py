@@ -6,7 +6,6 @@ changed paths (never values) and writes an audit entry, all in the caller's tran
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -14,10 +13,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlmodel import col, func, select
 
-from dealerhub.configuration.audit import record_audit
+from dealerhub.audit import record_audit
 from dealerhub.configuration.certificates import CertInfo, CertStore, decode_base64, inspect_p12
 from dealerhub.configuration.models import Certificate, Configuration
-from dealerhub.configuration.schemas import SECRET_PATHS
+from dealerhub.configuration.schemas import CERTIFICATE_INFO, SECRET_PATHS
 from dealerhub.configuration.tree import changed_paths, deep_merge, get_path, has_path, set_path
 from dealerhub.crypto import MASK
 from dealerhub.db import after_commit, new_id, now
@@ -28,7 +27,6 @@ from dealerhub.tenancy import Tenant, scoped
 TU = "credit_application.transunion"
 CERT_FILE = f"{TU}.certificate_file"
 CERT_PASSWORD = f"{TU}.certificate_password"
-DAY = 86400
 
 
 @dataclass(frozen=True)
@@ -66,28 +64,6 @@ def _active_cert(session: Session, tenant: Tenant) -> Certificate | None:
     return cert
 
 
-def _iso(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def days_until_expiry(not_after: int, at: int | None = None) -> int:
-    return (not_after - (now() if at is None else at)) // DAY
-
-
-def certificate_info(cert: Certificate) -> dict[str, Any]:
-    return {
-        "id": cert.id,
-        "name": cert.name,
-        "subject": cert.subject,
-        "issuer": cert.issuer,
-        "serial_number": cert.serial_number,
-        "fingerprint_sha256": cert.fingerprint_sha256,
-        "not_before": _iso(cert.not_before),
-        "not_after": _iso(cert.not_after),
-        "days_until_expiry": days_until_expiry(cert.not_after),
-    }
-
-
 def _view(session: Session, tenant: Tenant, row: Configuration) -> dict[str, Any]:
     tree = _tree(row)
     for path in SECRET_PATHS:
@@ -95,7 +71,7 @@ def _view(session: Session, tenant: Tenant, row: Configuration) -> dict[str, Any
             set_path(tree, path, MASK)
     cert = _active_cert(session, tenant)
     if cert is not None and has_path(tree, TU):
-        set_path(tree, f"{TU}.certificate", certificate_info(cert))
+        set_path(tree, f"{TU}.certificate", CERTIFICATE_INFO.dump(cert))
     return {
         "id": row.id,
         "object": "configuration",

@@ -7,10 +7,10 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 
-from dealerhub.api import Blueprint, session, tenant
-from dealerhub.configuration.routes import cert_store, request_actor
+from dealerhub.api import Blueprint, connectors, session, tenant
+from dealerhub.context import actor
 from dealerhub.credit import service
-from dealerhub.credit.bureaus import bureau_factory
+from dealerhub.credit.models import CreditCheck
 from dealerhub.credit.schemas import (
     CreditCheckListArgsSchema,
     CreditCheckListSchema,
@@ -32,15 +32,17 @@ class CreditCheckCreate(MethodView):
         and day returns the stored result (header `Credit-Check-Reused: true`) unless
         `force` is true."""
         settings = current_app.extensions["settings"]
+        provider = headers["provider"]
         ctx = service.CreditContext(
-            actor=request_actor(),
+            actor=str(actor()),
             hash_key=str(settings.secret_key).encode(),
-            bureau=bureau_factory(session(), tenant(), headers["provider"], cert_store(), settings),
+            # Built only when a pull is really needed (a reused result opens no connection).
+            bureau=lambda: connectors().bureau(session(), tenant(), provider),
         )
-        view, reused = service.run_credit_check(
+        check, reused = service.run_credit_check(
             session(), tenant(), payload, headers["provider"], ctx
         )
-        return view, 200, {"Credit-Check-Reused": "true" if reused else "false"}
+        return check, 200, {"Credit-Check-Reused": "true" if reused else "false"}
 
 
 @blp.route("/checks")
@@ -49,12 +51,12 @@ class CreditCheckList(MethodView):
     @blp.response(200, CreditCheckListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Credit checks, newest first (each listed report is an audited view)."""
-        return service.list_credit_checks(session(), tenant(), args, actor=request_actor())
+        return service.list_credit_checks(session(), tenant(), args, actor=str(actor()))
 
 
 @blp.route("/checks/<string:check_id>")
 class CreditCheckRead(MethodView):
     @blp.response(200, CreditCheckSchema)
-    def get(self, check_id: str) -> dict[str, Any]:
+    def get(self, check_id: str) -> CreditCheck:
         """One credit check (masked; the read is audited)."""
-        return service.get_credit_check(session(), tenant(), check_id, actor=request_actor())
+        return service.get_credit_check(session(), tenant(), check_id, actor=str(actor()))

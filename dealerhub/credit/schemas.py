@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from typing import Any
 
 from marshmallow import (
@@ -17,16 +19,30 @@ from marshmallow import (
 )
 from stdnum.us import ssn as us_ssn
 
-from dealerhub.pagination import ListArgsSchema, list_schema
+from dealerhub.connectors.credit.reasons import (
+    BUREAU_CONTACT,
+    INQUIRIES_CODE,
+    MODEL_NAME,
+    SCORE_RANGE,
+)
+from dealerhub.credit.models import CreditCheck
+from dealerhub.crypto import mask_date, mask_last4, mask_ssn
+from dealerhub.pagination import ListArgsSchema
+from dealerhub.schemas import (
+    Bool,
+    Computed,
+    Const,
+    Int,
+    Metadata,
+    ObjectSchema,
+    ResponseSchema,
+    Str,
+    StrictSchema,
+    list_schema,
+)
 
 PROVIDERS = ("transunion",)
 PURPOSES = ("credit_transaction", "written_instruction")
-
-
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-        ordered = True
 
 
 def _text(max_len: int = 100, **kw: Any) -> fields.String:
@@ -45,7 +61,7 @@ class ProviderHeaderSchema(Schema):
     )
 
 
-class AddressSchema(_Strict):
+class AddressSchema(StrictSchema):
     line1 = _text(200, required=True)
     line2 = _text(200, allow_none=True)
     city = _text(100, required=True)
@@ -54,7 +70,7 @@ class AddressSchema(_Strict):
     country = fields.String(load_default="US", validate=validate.OneOf(["US"]))
 
 
-class ConsentSchema(_Strict):
+class ConsentSchema(StrictSchema):
     obtained_at = fields.Integer(required=True, metadata={"description": "Unix seconds"})
     method = fields.String(
         required=True, validate=validate.OneOf(["electronic_signature", "written", "click_through"])
@@ -69,7 +85,7 @@ class ConsentSchema(_Strict):
     )
 
 
-class CreditCheckRequestSchema(_Strict):
+class CreditCheckRequestSchema(StrictSchema):
     first_name = _text(required=True)
     middle_name = _text(allow_none=True)
     last_name = _text(required=True)
@@ -95,11 +111,7 @@ class CreditCheckRequestSchema(_Strict):
         load_default=False,
         metadata={"description": "Pull again even if this applicant was pulled today."},
     )
-    metadata = fields.Dict(
-        keys=fields.String(validate=validate.Length(max=40)),
-        values=fields.String(validate=validate.Length(max=500)),
-        load_default=dict,
-    )
+    metadata = Metadata(load_default=dict)
 
     @validates("social_security_number")
     def _ssn(self, value: str, **_kw: Any) -> None:
@@ -117,31 +129,167 @@ class CreditCheckRequestSchema(_Strict):
             raise ValidationError("Not a plausible date of birth.")
 
 
-class CreditCheckSchema(Schema):
-    id = fields.String()
-    object = fields.String()
-    created = fields.Integer()
-    livemode = fields.Boolean()
-    status = fields.String(metadata={"description": "completed, no_hit, frozen or failed"})
-    provider = fields.String()
-    pull_type = fields.String()
-    permissible_purpose = fields.String()
-    forced = fields.Boolean()
-    consumer = fields.Dict(metadata={"description": "first/middle/last name, masked DOB"})
-    addresses = fields.List(fields.Dict())
-    phones = fields.List(fields.Dict())
-    social_security_number = fields.String(allow_none=True)
-    trade = fields.List(fields.Dict(), metadata={"description": "1.1.74 tradelines"})
-    risk_model = fields.Dict(allow_none=True)
-    adverse_action = fields.Dict(allow_none=True)
-    consent = fields.Dict()
-    failure_code = fields.String(allow_none=True)
-    failure_message = fields.String(allow_none=True)
-    raw_response_retained = fields.Boolean()
-    metadata = fields.Dict()
+# -- the response: a masked view of the stored report -----------------------------------------
+
+
+def _report(check: CreditCheck) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads(check.report) if check.report else {}
+    return report
+
+
+def _consumer(check: CreditCheck) -> dict[str, Any]:
+    consumer = dict(_report(check).get("consumer") or {})
+    if consumer.get("date_of_birth"):
+        consumer["date_of_birth"] = mask_date(consumer["date_of_birth"])
+    return consumer
+
+
+def _addresses(check: CreditCheck) -> list[dict[str, Any]]:
+    return list(_report(check).get("addresses") or [])
+
+
+def _mask_phone(phone: dict[str, Any]) -> dict[str, Any]:
+    digits = re.sub(r"\D", "", str(phone.get("number", "")))
+    return {**phone, "number": "***-***-" + digits[-4:] if len(digits) >= 4 else "********"}
+
+
+def _phones(check: CreditCheck) -> list[dict[str, Any]]:
+    return [_mask_phone(p) for p in _report(check).get("phones") or []]
+
+
+def _ssn(check: CreditCheck) -> str | None:
+    ssn = _report(check).get("social_security_number")
+    return mask_ssn(ssn) if ssn else None
+
+
+def _mask_trade(trade: dict[str, Any]) -> dict[str, Any]:
+    number = trade.get("account_number")
+    return {**trade, "account_number": mask_last4(number) if number else number}
+
+
+def _trade(check: CreditCheck) -> list[dict[str, Any]]:
+    return [_mask_trade(t) for t in _report(check).get("trade") or []]
+
+
+def _risk_model(check: CreditCheck) -> dict[str, Any] | None:
+    risk: dict[str, Any] | None = _report(check).get("risk_model")
+    return risk
+
+
+def adverse_action(check: CreditCheck) -> dict[str, Any] | None:
+    """What FCRA §615 / ECOA need for a notice: score, range, date, model, up to four key
+    factors (five when inquiries is one of them), and the bureau's contact details."""
+    risk = _risk_model(check)
+    if check.status != "completed" or not risk:
+        return None
+    factors = list(risk.get("score_factor") or [])
+    top = factors[:4]
+    if INQUIRIES_CODE not in [f.get("code") for f in top] and any(
+        f.get("code") == INQUIRIES_CODE for f in factors[4:5]
+    ):
+        top = factors[:5]
+    pulled = dt.datetime.fromtimestamp(check.completed_at or check.created, dt.UTC)
+    return {
+        "score": risk.get("score"),
+        "score_range": SCORE_RANGE,
+        "score_date": pulled.strftime("%Y-%m-%d"),
+        "model": MODEL_NAME,
+        "model_indicator": risk.get("model_indicator"),
+        "key_factors": top,
+        "bureau": BUREAU_CONTACT,
+        "pull_type": check.pull_type,
+    }
+
+
+class ScoreRangeSchema(ResponseSchema):
+    min = Int()
+    max = Int()
+
+
+class KeyFactorSchema(ResponseSchema):
+    code = Int(dump_default=None, allow_none=True, metadata={"description": "Reason code"})
+    description = Str(dump_default=None, allow_none=True)
+
+
+class BureauContactSchema(ResponseSchema):
+    name = Str()
+    address = Str()
+    phone = Str()
+    website = Str()
+
+
+class AdverseActionSchema(ResponseSchema):
+    score = Int(allow_none=True)
+    score_range = fields.Nested(ScoreRangeSchema)
+    score_date = Str(metadata={"description": "YYYY-MM-DD"})
+    model = Str()
+    model_indicator = Str(allow_none=True)
+    key_factors = fields.List(fields.Nested(KeyFactorSchema))
+    bureau = fields.Nested(BureauContactSchema)
+    pull_type = Str()
+
+
+class ConsentRecordSchema(ResponseSchema):
+    obtained_at = Int(metadata={"description": "Unix seconds"})
+    method = Str()
+    text_version = Str()
+    pull_type = Str()
+
+
+class CreditCheckSchema(ObjectSchema):
+    """The public credit_check object: no raw SSN, DOB, licence or account number."""
+
+    object = Const("credit_check")
+    status = Str(metadata={"description": "completed, no_hit, frozen or failed"})
+    provider = Str()
+    pull_type = Str()
+    permissible_purpose = Str()
+    forced = Bool()
+    consumer = fields.Function(
+        _consumer,
+        metadata={"type": "object", "description": "first/middle/last name, masked DOB"},
+    )
+    addresses = fields.Function(_addresses, metadata={"type": "array", "items": {"type": "object"}})
+    phones = fields.Function(
+        _phones,
+        metadata={"type": "array", "items": {"type": "object"}, "description": "masked"},
+    )
+    social_security_number = fields.Function(
+        _ssn, metadata={"type": "string", "nullable": True, "description": "***-**-6789"}
+    )
+    trade = fields.Function(
+        _trade,
+        metadata={
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "1.1.74 tradelines, account numbers masked",
+        },
+    )
+    risk_model = fields.Function(_risk_model, metadata={"type": "object", "nullable": True})
+    adverse_action = Computed(AdverseActionSchema, adverse_action, allow_none=True)
+    consent = fields.Nested(ConsentRecordSchema)
+    failure_code = Str(allow_none=True)
+    failure_message = Str(allow_none=True)
+    raw_response_retained = fields.Function(
+        lambda check: check.raw_response is not None, metadata={"type": "boolean"}
+    )
+    metadata = Metadata(attribute="metadata_")
+
+
+class CreditCheckEventSchema(ObjectSchema):
+    """The event snapshot: status and score only, no identity at all."""
+
+    object = Const("credit_check")
+    status = Str()
+    provider = Str()
+    pull_type = Str()
+    score = Int(allow_none=True)
+    failure_code = Str(allow_none=True)
 
 
 CreditCheckListSchema = list_schema(CreditCheckSchema)
+CREDIT_CHECK = CreditCheckSchema()
+CREDIT_CHECK_EVENT = CreditCheckEventSchema()
 
 
 class CreditCheckListArgsSchema(ListArgsSchema):

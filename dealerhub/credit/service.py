@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlmodel import col, update
 
-from dealerhub.configuration.audit import record_audit
+from dealerhub.audit import record_audit
 from dealerhub.connectors.base import (
     ConnectorAuthError,
     ConnectorError,
@@ -27,7 +27,7 @@ from dealerhub.connectors.base import (
 from dealerhub.connectors.credit.base import Address, Applicant, CreditBureau, CreditRequest
 from dealerhub.credit.errors import ConsentInsufficient, CreditProviderError
 from dealerhub.credit.models import CreditCheck
-from dealerhub.credit.views import snapshot, to_dict
+from dealerhub.credit.schemas import CREDIT_CHECK_EVENT
 from dealerhub.db import new_id, now
 from dealerhub.events.service import record_event
 from dealerhub.pagination import paginate
@@ -106,8 +106,8 @@ def run_credit_check(
     payload: Mapping[str, Any],
     provider: str,
     ctx: CreditContext,
-) -> tuple[dict[str, Any], bool]:
-    """Pull (or reuse today's pull of) this applicant's report; returns (view, reused)."""
+) -> tuple[CreditCheck, bool]:
+    """Pull (or reuse today's pull of) this applicant's report; returns (check, reused)."""
     at = now()
     _check_consent(payload, at)
     pull_type = payload["pull_type"]
@@ -137,7 +137,7 @@ def run_credit_check(
                 object_id=existing.id,
                 permissible_purpose=existing.permissible_purpose,
             )
-            return to_dict(existing), True
+            return existing, True
 
     check = CreditCheck(
         id=new_id("cc"),
@@ -185,8 +185,8 @@ def run_credit_check(
     check.completed_at = now()
     session.add(check)
     session.flush()
-    record_event(session, tenant, "credit_check.completed", snapshot(check))
-    return to_dict(check), False
+    record_event(session, tenant, "credit_check.completed", CREDIT_CHECK_EVENT.dump(check))
+    return check, False
 
 
 def _applicant_json(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -202,7 +202,7 @@ def _fail(session: Session, tenant: Tenant, check: CreditCheck, exc: ConnectorEr
     check.completed_at = now()
     session.add(check)
     session.flush()
-    record_event(session, tenant, "credit_check.failed", snapshot(check))
+    record_event(session, tenant, "credit_check.failed", CREDIT_CHECK_EVENT.dump(check))
 
 
 def _safe_message(exc: ConnectorError) -> str:
@@ -233,7 +233,7 @@ def _provider_error(exc: ConnectorError, check: CreditCheck) -> CreditProviderEr
     )
 
 
-def _viewed(session: Session, tenant: Tenant, check: CreditCheck, actor: str) -> dict[str, Any]:
+def _viewed(session: Session, tenant: Tenant, check: CreditCheck, actor: str) -> CreditCheck:
     """Every view of a report is audited with the permissible purpose of its pull."""
     record_audit(
         session,
@@ -243,12 +243,10 @@ def _viewed(session: Session, tenant: Tenant, check: CreditCheck, actor: str) ->
         object_id=check.id,
         permissible_purpose=check.permissible_purpose,
     )
-    return to_dict(check)
+    return check
 
 
-def get_credit_check(
-    session: Session, tenant: Tenant, check_id: str, *, actor: str
-) -> dict[str, Any]:
+def get_credit_check(session: Session, tenant: Tenant, check_id: str, *, actor: str) -> CreditCheck:
     check = get_owned(session, CreditCheck, check_id, tenant, name="credit_check")
     return _viewed(session, tenant, check, actor)
 
@@ -260,7 +258,7 @@ def list_credit_checks(
     if args.get("status"):
         stmt = stmt.where(col(CreditCheck.status) == args["status"])
 
-    def render(check: CreditCheck) -> dict[str, Any]:
+    def render(check: CreditCheck) -> CreditCheck:
         return _viewed(session, tenant, check, actor)
 
     return paginate(session, stmt, CreditCheck, args, url="/credit/checks", render=render)

@@ -6,10 +6,11 @@ from typing import Any
 
 from flask.views import MethodView
 
-from dealerhub.api import Blueprint, DeletedSchema, session, tenant
+from dealerhub.api import Blueprint, session, tenant
 from dealerhub.customers import schemas, service
 from dealerhub.pagination import paginate
 from dealerhub.payments import methods
+from dealerhub.schemas import DeletedSchema
 
 blp = Blueprint("customers", __name__, description="Customers of the dealership.")
 
@@ -20,15 +21,14 @@ class Customers(MethodView):
     @blp.response(200, schemas.CustomerSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Create a customer."""
-        return service.to_dict(service.create_customer(session(), tenant(), **data))
+        return service.create_customer(session(), tenant(), **data)
 
     @blp.arguments(schemas.CustomerListArgs, location="query")
     @blp.response(200, schemas.CustomerListSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List customers, newest first."""
         stmt = service.list_stmt(tenant(), args.get("email"))
-        return paginate(session(), stmt, service.Customer, args, url="/payment/customers",
-                        render=service.to_dict)  # fmt: skip
+        return paginate(session(), stmt, service.Customer, args, url="/payment/customers")
 
 
 @blp.route("/payment/customers/<customer_id>")
@@ -36,13 +36,13 @@ class CustomerById(MethodView):
     @blp.response(200, schemas.CustomerSchema)
     def get(self, customer_id: str) -> Any:
         """Retrieve a customer."""
-        return service.to_dict(service.get_customer(session(), tenant(), customer_id))
+        return service.get_customer(session(), tenant(), customer_id)
 
     @blp.arguments(schemas.CustomerUpdateSchema)
     @blp.response(200, schemas.CustomerSchema)
     def patch(self, data: dict[str, Any], customer_id: str) -> Any:
         """Update a customer (metadata is merged; an empty value removes a key)."""
-        return service.to_dict(service.update_customer(session(), tenant(), customer_id, data))
+        return service.update_customer(session(), tenant(), customer_id, data)
 
     @blp.response(200, DeletedSchema)
     def delete(self, customer_id: str) -> Any:

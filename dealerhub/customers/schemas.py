@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from typing import Any
 
-from dealerhub.pagination import ListArgsSchema, list_schema
+from marshmallow import fields, validate
 
-
-def validate_metadata(value: dict[str, str]) -> None:
-    if len(value) > 50:
-        raise ValidationError("metadata may have at most 50 keys.")
-    for key, item in value.items():
-        if len(key) > 40 or "[" in key or "]" in key:
-            raise ValidationError(f"Invalid metadata key '{key[:40]}'.")
-        if not isinstance(item, str) or len(item) > 500:
-            raise ValidationError(f"metadata['{key}'] must be a string of at most 500 chars.")
-
-
-def Metadata() -> fields.Dict:  # noqa: N802 - reads as a field type
-    return fields.Dict(keys=fields.String(), values=fields.String(), validate=validate_metadata)
+from dealerhub.pagination import ListArgsSchema
+from dealerhub.schemas import (
+    Computed,
+    Const,
+    Metadata,
+    ObjectSchema,
+    ResponseSchema,
+    Str,
+    StrictSchema,
+    list_schema,
+)
 
 
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class AddressSchema(Strict):
+class AddressSchema(StrictSchema):
     line1 = fields.String(allow_none=True, validate=validate.Length(max=200))
     line2 = fields.String(allow_none=True, validate=validate.Length(max=200))
     city = fields.String(allow_none=True, validate=validate.Length(max=100))
@@ -37,13 +30,13 @@ class AddressSchema(Strict):
     )
 
 
-class ShippingSchema(Strict):
+class ShippingSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=256))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     address = fields.Nested(AddressSchema, required=True)
 
 
-class CustomerCreateSchema(Strict):
+class CustomerCreateSchema(StrictSchema):
     name = fields.String(allow_none=True, validate=validate.Length(max=256))
     email = fields.Email(allow_none=True, validate=validate.Length(max=512))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
@@ -61,19 +54,44 @@ class CustomerListArgs(ListArgsSchema):
     email = fields.String(validate=validate.Length(max=512))
 
 
-class CustomerSchema(Schema):
-    id = fields.String()
-    object = fields.String()
-    created = fields.Integer()
-    livemode = fields.Boolean()
-    name = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    description = fields.String(allow_none=True)
-    address = fields.Dict(allow_none=True)
-    shipping = fields.Dict(allow_none=True)
-    invoice_settings = fields.Dict()
-    metadata = fields.Dict()
+class PostalAddressSchema(ResponseSchema):
+    """An address as it was given (only the keys that were sent)."""
+
+    line1 = Str(allow_none=True)
+    line2 = Str(allow_none=True)
+    city = Str(allow_none=True)
+    state = Str(allow_none=True)
+    postal_code = Str(allow_none=True)
+    country = Str(allow_none=True)
+
+
+class ShippingDetailsSchema(ResponseSchema):
+    name = Str()
+    phone = Str(allow_none=True)
+    address = fields.Nested(PostalAddressSchema)
+
+
+class InvoiceSettingsSchema(ResponseSchema):
+    default_payment_method = Str(allow_none=True)
+
+
+def _itself(obj: Any) -> Any:
+    return obj
+
+
+class CustomerSchema(ObjectSchema):
+    """The Customer object (also the event snapshot)."""
+
+    object = Const("customer")
+    name = Str(allow_none=True)
+    email = Str(allow_none=True)
+    phone = Str(allow_none=True)
+    description = Str(allow_none=True)
+    address = fields.Nested(PostalAddressSchema, allow_none=True)
+    shipping = fields.Nested(ShippingDetailsSchema, allow_none=True)
+    invoice_settings = Computed(InvoiceSettingsSchema, _itself)
+    metadata = Metadata(attribute="metadata_")
 
 
 CustomerListSchema = list_schema(CustomerSchema)
+CUSTOMER = CustomerSchema()

@@ -9,28 +9,11 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from dealerhub.customers.models import Customer
+from dealerhub.customers.schemas import CUSTOMER
 from dealerhub.db import new_id
 from dealerhub.errors import NotFound
 from dealerhub.events.service import record_event
 from dealerhub.tenancy import Tenant, get_owned, scoped
-
-
-def to_dict(customer: Customer) -> dict[str, Any]:
-    """The public Customer object (also the event snapshot)."""
-    return {
-        "id": customer.id,
-        "object": "customer",
-        "created": customer.created,
-        "livemode": customer.livemode,
-        "name": customer.name,
-        "email": customer.email,
-        "phone": customer.phone,
-        "description": customer.description,
-        "address": customer.address,
-        "shipping": customer.shipping,
-        "invoice_settings": {"default_payment_method": customer.default_payment_method},
-        "metadata": dict(customer.metadata_),
-    }
 
 
 def create_customer(session: Session, tenant: Tenant, **fields: Any) -> Customer:
@@ -43,7 +26,7 @@ def create_customer(session: Session, tenant: Tenant, **fields: Any) -> Customer
     )
     session.add(customer)
     session.flush()
-    record_event(session, tenant, "customer.created", to_dict(customer))
+    record_event(session, tenant, "customer.created", CUSTOMER.dump(customer))
     return customer
 
 
@@ -78,7 +61,7 @@ def update_customer(
 ) -> Customer:
     """Apply a partial update (metadata is merged) and record ``customer.updated``."""
     customer = get_customer(session, tenant, customer_id, for_update=True)
-    before = to_dict(customer)
+    before = CUSTOMER.dump(customer)
     for name in ("name", "email", "phone", "description", "address", "shipping"):
         if name in fields:
             setattr(customer, name, fields[name])
@@ -93,7 +76,7 @@ def update_customer(
                 merged[key] = value
         customer.metadata_ = merged
     session.flush()
-    after = to_dict(customer)
+    after = CUSTOMER.dump(customer)
     previous = {k: v for k, v in before.items() if after.get(k) != v}
     if previous:
         record_event(session, tenant, "customer.updated", after, previous_attributes=previous)
@@ -114,7 +97,7 @@ def delete_customer(
     customer.deleted = True
     customer.default_payment_method = None
     session.flush()
-    record_event(session, tenant, "customer.deleted", to_dict(customer))
+    record_event(session, tenant, "customer.deleted", CUSTOMER.dump(customer))
     return {"id": customer.id, "object": "customer", "deleted": True}
 
 

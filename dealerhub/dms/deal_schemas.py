@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from dealerhub.dms.schemas import VehicleSchema, _metadata_field
-from dealerhub.pagination import ListArgsSchema, list_schema
+from dealerhub.dms.models import Deal
+from dealerhub.dms.schemas import DmsSyncSchema, VehicleOutSchema, VehicleSchema
+from dealerhub.pagination import ListArgsSchema
+from dealerhub.schemas import (
+    Computed,
+    Const,
+    Currency,
+    Int,
+    Metadata,
+    Money,
+    ObjectSchema,
+    ResponseSchema,
+    Str,
+    list_schema,
+)
 
 Amount = lambda **kw: fields.Integer(  # noqa: E731 - a field factory reads best inline
     strict=True, validate=validate.Range(min=0, error="Must not be negative."), **kw
@@ -72,28 +86,92 @@ class DealCreateSchema(Schema):
     finance = fields.Nested(FinanceSchema, required=True)
     products = fields.List(fields.Nested(ProductSchema), load_default=list)
     payment_intent = fields.String(allow_none=True, validate=validate.Regexp(r"^pi_\w+$"))
-    metadata = _metadata_field()
+    metadata = Metadata()
 
 
-class DealSchema(Schema):
-    id = fields.String()
-    object = fields.String()
-    created = fields.Integer()
-    livemode = fields.Boolean()
-    customer_id = fields.String()
-    lead_id = fields.String(allow_none=True)
-    currency = fields.String()
-    vehicle = fields.Dict()
-    trade_in = fields.Dict(allow_none=True)
-    finance = fields.Dict()
-    products = fields.List(fields.Dict())
-    payment_intent = fields.String(allow_none=True)
-    totals = fields.Dict()
-    dms_sync = fields.Dict()
-    metadata = fields.Dict()
+class DealVehicleOutSchema(VehicleOutSchema):
+    price = Money(allow_none=True)
+    mileage = Int(allow_none=True)
+
+
+class DealTradeInOutSchema(ResponseSchema):
+    vin = Str(allow_none=True)
+    year = Int(allow_none=True)
+    make = Str(allow_none=True)
+    model = Str(allow_none=True)
+    mileage = Int(allow_none=True)
+    allowance = Money()
+    payoff = Money()
+
+
+class FeeOutSchema(ResponseSchema):
+    description = Str()
+    amount = Money()
+
+
+class FinanceOutSchema(ResponseSchema):
+    type = Str(metadata={"description": "retail, lease or cash"})
+    amount_financed = Money()
+    apr = Str(allow_none=True, metadata={"description": "Percent, as a decimal string"})
+    term_months = Int(allow_none=True)
+    down_payment = Money()
+    monthly_payment = Money(allow_none=True)
+    lender = Str(allow_none=True)
+    tires_cost = Money()
+    taxes = Money()
+    fees = fields.List(fields.Nested(FeeOutSchema))
+
+
+class ProductOutSchema(ResponseSchema):
+    name = Str()
+    type = Str(allow_none=True)
+    price = Money()
+    cost = Money()
+
+
+class DealTotalsSchema(ResponseSchema):
+    """The desk's arithmetic, in minor units (the keys that apply to the deal's type)."""
+
+    cash_price = Money()
+    taxes = Money()
+    fees = Money()
+    products = Money()
+    products_gross = Money()
+    tires_cost = Money()
+    trade_equity = Money()
+    down_payment = Money()
+    amount_financed = Money()
+    balance_due = Money()
+    total_of_payments = Money()
+    finance_charge = Money()
+
+
+def _totals(deal: Deal) -> dict[str, Any]:
+    totals: dict[str, Any] = deal.finance.get("totals", {})
+    return totals
+
+
+def _itself(obj: Any) -> Any:
+    return obj
+
+
+class DealSchema(ObjectSchema):
+    object = Const("deal")
+    customer_id = Str()
+    lead_id = Str(allow_none=True)
+    currency = Currency()
+    vehicle = fields.Nested(DealVehicleOutSchema)
+    trade_in = fields.Nested(DealTradeInOutSchema, allow_none=True)
+    finance = fields.Nested(FinanceOutSchema)
+    products = fields.List(fields.Nested(ProductOutSchema))
+    payment_intent = Str(allow_none=True)
+    totals = Computed(DealTotalsSchema, _totals)
+    dms_sync = Computed(DmsSyncSchema, _itself)
+    metadata = Metadata(attribute="metadata_")
 
 
 DealListSchema = list_schema(DealSchema)
+DEAL = DealSchema()
 
 
 class DealListArgsSchema(ListArgsSchema):

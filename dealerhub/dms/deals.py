@@ -11,9 +11,9 @@ from sqlmodel import col
 from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id
 from dealerhub.dms import queue
+from dealerhub.dms.deal_schemas import DEAL
 from dealerhub.dms.masking import mask_deal
 from dealerhub.dms.models import Deal, Lead
-from dealerhub.dms.render import sync_dict
 from dealerhub.errors import InvalidRequest, NotFound
 from dealerhub.events.service import record_event
 from dealerhub.pagination import paginate
@@ -141,30 +141,9 @@ def create_deal(session: Session, tenant: Tenant, body: dict[str, Any]) -> Deal:
     )
     session.add(deal)
     session.flush()
-    record_event(session, tenant, "deal.created", mask_deal(deal_to_dict(deal)))
+    record_event(session, tenant, "deal.created", mask_deal(DEAL.dump(deal)))
     queue.enqueue(session, deal)
     return deal
-
-
-def deal_to_dict(deal: Deal) -> dict[str, Any]:
-    finance = {k: v for k, v in deal.finance.items() if k != "totals"}
-    return {
-        "id": deal.id,
-        "object": "deal",
-        "created": deal.created,
-        "livemode": deal.livemode,
-        "customer_id": deal.customer_id,
-        "lead_id": deal.lead_id,
-        "currency": deal.currency,
-        "vehicle": deal.vehicle,
-        "trade_in": deal.trade_in,
-        "finance": finance,
-        "products": deal.products,
-        "payment_intent": deal.payment_intent,
-        "totals": deal.finance.get("totals", {}),
-        "dms_sync": sync_dict(deal),
-        "metadata": dict(deal.metadata_),
-    }
 
 
 def get_deal(session: Session, tenant: Tenant, deal_id: str) -> Deal:
@@ -177,4 +156,4 @@ def list_deals(session: Session, tenant: Tenant, args: dict[str, Any]) -> dict[s
         stmt = stmt.where(col(Deal.customer_id) == args["customer_id"])
     if args.get("sync_status"):
         stmt = stmt.where(col(Deal.sync_status) == args["sync_status"])
-    return paginate(session, stmt, Deal, args, url="/dms/deals", render=deal_to_dict)
+    return paginate(session, stmt, Deal, args, url="/dms/deals")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError
 
@@ -18,6 +18,8 @@ from dealerhub.dms.deal_schemas import (
     DealSchema,
 )
 from dealerhub.dms.schemas import (
+    LEAD,
+    LEAD_RECEIPT,
     LeadCreateSchema,
     LeadListSchema,
     LeadSchema,
@@ -113,11 +115,11 @@ class Leads(MethodView):
         intake = service.create_lead(
             session(), tenant(), provider, body, fmt=fmt, window_days=window
         )
-        rendered = service.lead_to_dict(session(), intake.lead)
+        status = 201 if intake.outcome == "created" else 200
         if key_kind() == "publishable":
             # A browser learns only that its lead arrived, never a merged lead's contents.
-            rendered = {k: rendered[k] for k in ("id", "object", "created", "livemode", "status")}
-        return rendered, 201 if intake.outcome == "created" else 200
+            return jsonify(LEAD_RECEIPT.dump(intake.lead)), status
+        return intake.lead, status
 
 
 @blp.route("/dms/leads/search")
@@ -140,21 +142,19 @@ class LeadByCustomer(MethodView):
         lead = service.get_lead_for_customer(
             session(), tenant(), customer_id, _provider(required=False)
         )
-        rendered = service.lead_to_dict(session(), lead)
         if _wants_adf():
             dealer = session().get(Dealer, tenant().dealer_id)
             name = dealer.name if dealer is not None else "dealerhub"
-            return Response(adf.render(rendered, vendor_name=name), mimetype=adf.ADF_MIME)
-        return rendered
+            return Response(adf.render(LEAD.dump(lead), vendor_name=name), mimetype=adf.ADF_MIME)
+        return lead
 
     @blp.arguments(LeadUpdateSchema)
     @blp.response(200, LeadSchema)
     def patch(self, changes: dict[str, Any], customer_id: str) -> Any:
         """Update the customer's lead; the change is synced to the DMS again."""
-        lead = service.update_lead(
+        return service.update_lead(
             session(), tenant(), customer_id, changes, _provider(required=False)
         )
-        return service.lead_to_dict(session(), lead)
 
 
 @blp.route("/dms/deals")
@@ -163,7 +163,7 @@ class Deals(MethodView):
     @blp.response(201, DealSchema)
     def post(self, body: dict[str, Any]) -> Any:
         """Create a deal (desk arithmetic is checked) and sync it to the DMS."""
-        return deals.deal_to_dict(deals.create_deal(session(), tenant(), body))
+        return deals.create_deal(session(), tenant(), body)
 
     @blp.arguments(DealListArgsSchema, location="query")
     @blp.response(200, DealListSchema)
@@ -175,7 +175,7 @@ class Deals(MethodView):
 class DealById(MethodView):
     @blp.response(200, DealSchema)
     def get(self, deal_id: str) -> Any:
-        return deals.deal_to_dict(deals.get_deal(session(), tenant(), deal_id))
+        return deals.get_deal(session(), tenant(), deal_id)
 
 
 @blp.route("/dms/sync/failures")
@@ -191,7 +191,7 @@ class SyncReplay(MethodView):
     @blp.response(200, SyncFailureSchema)
     def post(self, record_id: str) -> Any:
         """Send a dead record again (fresh attempt budget)."""
-        return sync.failure_dict(sync.replay(session(), tenant(), record_id))
+        return sync.replay(session(), tenant(), record_id)
 
 
 @blp.route("/dms/sync/runs")

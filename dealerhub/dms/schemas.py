@@ -13,20 +13,27 @@ from marshmallow import (
     validate,
     validates_schema,
 )
+from sqlalchemy.orm import object_session
+from sqlmodel import col, select
 
-from dealerhub.pagination import ListArgsSchema, list_schema
+from dealerhub.dms.models import Lead, LeadSubmission
+from dealerhub.pagination import ListArgsSchema
+from dealerhub.schemas import (
+    Bool,
+    Computed,
+    Const,
+    Int,
+    Metadata,
+    ObjectSchema,
+    ResponseSchema,
+    Str,
+    list_schema,
+    search_result_schema,
+)
 
 _ZIP = re.compile(r"\d{5}(?:-\d{4})?")
 SYNC_STATUSES = ("pending", "synced", "failed", "dead")
 LEAD_STATUSES = ("new", "contacted", "qualified", "won", "lost")
-
-
-def _metadata_field() -> fields.Dict:
-    return fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=40)),
-        values=fields.String(validate=validate.Length(max=500)),
-        validate=validate.Length(max=50),
-    )
 
 
 class AddressSchema(Schema):
@@ -109,7 +116,7 @@ class LeadCreateSchema(Schema):
     source = fields.String(allow_none=True, validate=validate.Length(max=200))
     comments = fields.String(allow_none=True, validate=validate.Length(max=5000))
     consent = fields.Nested(ConsentSchema, allow_none=True)
-    metadata = _metadata_field()
+    metadata = Metadata()
 
     @validates_schema
     def _one_vehicle_field(self, data: dict[str, Any], **_kw: Any) -> None:
@@ -126,46 +133,117 @@ class LeadUpdateSchema(Schema):
     comments = fields.String(allow_none=True, validate=validate.Length(max=5000))
     consent = fields.Nested(ConsentSchema, allow_none=True)
     status = fields.String(validate=validate.OneOf(LEAD_STATUSES))
-    metadata = _metadata_field()
+    metadata = Metadata()
 
 
-class DmsSyncSchema(Schema):
-    status = fields.String()
-    external_id = fields.String(allow_none=True)
-    dms_customer_key = fields.String(allow_none=True)
-    attempts = fields.Integer()
-    last_error = fields.String(allow_none=True)
-    synced_at = fields.Integer(allow_none=True)
+# -- responses -------------------------------------------------------------------------------
 
 
-class MergedSourceSchema(Schema):
-    submission = fields.String()
-    service_provider = fields.String()
-    source = fields.String(allow_none=True)
-    format = fields.String()
-    received = fields.Integer()
-    vehicles = fields.List(fields.Dict())
+class LeadAddressOutSchema(ResponseSchema):
+    line1 = Str(allow_none=True)
+    line2 = Str(allow_none=True)
+    city = Str(allow_none=True)
+    state = Str(allow_none=True)
+    postal_code = Str(allow_none=True)
+    country = Str(allow_none=True)
 
 
-class LeadSchema(Schema):
-    id = fields.String()
-    object = fields.String()
-    created = fields.Integer()
-    livemode = fields.Boolean()
-    customer_id = fields.String()
-    service_provider = fields.String()
-    customer = fields.Dict()
-    vehicle = fields.Dict(allow_none=True)
-    vehicles = fields.List(fields.Dict())
-    trade_in = fields.Dict(allow_none=True)
-    source = fields.String(allow_none=True)
-    comments = fields.String(allow_none=True)
-    consent = fields.Dict(allow_none=True)
-    status = fields.String()
-    dms_sync = fields.Nested(DmsSyncSchema)
-    duplicate_of = fields.String(allow_none=True)
-    merged_sources = fields.List(fields.Nested(MergedSourceSchema))
-    metadata = fields.Dict()
+class LeadContactSchema(ResponseSchema):
+    """The lead's contact as it was sent (the keys that were sent)."""
+
+    first_name = Str(allow_none=True)
+    last_name = Str(allow_none=True)
+    email = Str(allow_none=True)
+    phone = Str(allow_none=True)
+    address = fields.Nested(LeadAddressOutSchema, allow_none=True)
+
+
+class VehicleOutSchema(ResponseSchema):
+    vin = Str(allow_none=True)
+    year = Int(allow_none=True)
+    make = Str(allow_none=True)
+    model = Str(allow_none=True)
+    trim = Str(allow_none=True)
+    stock_number = Str(allow_none=True)
+    condition = Str(allow_none=True, metadata={"description": "new or used"})
+    interest = Str(allow_none=True, metadata={"description": "buy, lease, sell or test-drive"})
+
+
+class TradeInOutSchema(ResponseSchema):
+    vin = Str(allow_none=True)
+    year = Int(allow_none=True)
+    make = Str(allow_none=True)
+    model = Str(allow_none=True)
+    mileage = Int(allow_none=True)
+
+
+class LeadConsentSchema(ResponseSchema):
+    contact_by_phone = Bool()
+    contact_by_email = Bool()
+    obtained_at = Int(allow_none=True)
+
+
+def _itself(obj: Any) -> Any:
+    return obj
+
+
+class DmsSyncSchema(ResponseSchema):
+    """A lead's or deal's DMS sync state, read from its sync columns."""
+
+    status = Str(attribute="sync_status", metadata={"description": "pending, synced, failed, dead"})
+    external_id = Str(allow_none=True)
+    dms_customer_key = Str(allow_none=True)
+    attempts = Int(attribute="sync_attempts")
+    last_error = Str(attribute="sync_last_error", allow_none=True)
+    synced_at = Int(allow_none=True)
+
+
+class MergedSourceSchema(ResponseSchema):
+    """One merged submission (a LeadSubmission row)."""
+
+    submission = Str(attribute="id")
+    service_provider = Str()
+    source = Str(allow_none=True)
+    format = Str(metadata={"description": "json or adf"})
+    received = Int(attribute="created")
+    vehicles = fields.List(fields.Nested(VehicleOutSchema))
+
+
+def _first_vehicle(lead: Lead) -> dict[str, Any] | None:
+    return lead.vehicles[0] if lead.vehicles else None
+
+
+def _merged_sources(lead: Lead) -> list[LeadSubmission]:
+    session = object_session(lead)
+    if session is None:
+        return []
+    return list(
+        session.scalars(
+            select(LeadSubmission)
+            .where(col(LeadSubmission.lead_id) == lead.id, col(LeadSubmission.merged).is_(True))
+            .order_by(col(LeadSubmission.created), col(LeadSubmission.id))
+        )
+    )
+
+
+class LeadSchema(ObjectSchema):
+    """The Lead object (unmasked: the API caller owns this data; events mask it)."""
+
+    object = Const("lead")
+    customer_id = Str()
+    service_provider = Str()
+    customer = fields.Nested(LeadContactSchema, attribute="contact")
+    vehicle = Computed(VehicleOutSchema, _first_vehicle, allow_none=True)
+    vehicles = fields.List(fields.Nested(VehicleOutSchema))
+    trade_in = fields.Nested(TradeInOutSchema, allow_none=True)
+    source = Str(allow_none=True)
+    comments = Str(allow_none=True)
+    consent = fields.Nested(LeadConsentSchema, allow_none=True)
+    status = Str(metadata={"description": "new, contacted, qualified, won or lost"})
+    dms_sync = Computed(DmsSyncSchema, _itself)
+    duplicate_of = Str(allow_none=True)
+    merged_sources = Computed(MergedSourceSchema, _merged_sources, many=True)
+    metadata = Metadata(attribute="metadata_")
 
 
 class LeadSearchArgsSchema(ListArgsSchema):
@@ -180,40 +258,37 @@ class LeadSearchArgsSchema(ListArgsSchema):
     sync_status = fields.String(validate=validate.OneOf(SYNC_STATUSES))
 
 
-class LeadListSchema(Schema):
-    object = fields.String()
-    data = fields.List(fields.Nested(LeadSchema))
-    has_more = fields.Boolean()
-    next_page = fields.String(allow_none=True)
-    url = fields.String()
+LeadListSchema = search_result_schema(LeadSchema, name="LeadListSchema", or_list=True)
+LEAD = LeadSchema()
+# What a publishable key (a browser) learns of the lead it sent.
+LEAD_RECEIPT = LeadSchema(only=("id", "object", "created", "livemode", "status"))
 
 
-class SyncFailureSchema(Schema):
-    id = fields.String()
-    object = fields.String()
-    record_type = fields.String()
-    created = fields.Integer()
-    livemode = fields.Boolean()
-    failed_at = fields.Integer()
-    attempts = fields.Integer()
-    last_error = fields.String(allow_none=True)
-    status = fields.String()
+class SyncFailureSchema(ResponseSchema):
+    """A dead lead or deal (the record itself, seen as a sync failure)."""
+
+    id = Str()
+    object = Const("sync_failure")
+    record_type = Str(attribute="__object_name__", metadata={"description": "lead or deal"})
+    created = Int()
+    livemode = Bool()
+    failed_at = Int(attribute="updated")
+    attempts = Int(attribute="sync_attempts")
+    last_error = Str(attribute="sync_last_error", allow_none=True)
+    status = Str(attribute="sync_status")
 
 
 SyncFailureListSchema = list_schema(SyncFailureSchema)
 
 
-class SyncRunSchema(Schema):
-    id = fields.String()
-    object = fields.String()
-    created = fields.Integer()
-    livemode = fields.Boolean()
-    workflow = fields.String()
-    trigger = fields.String()
-    status = fields.String()
-    finished = fields.Integer(allow_none=True)
+class SyncRunSchema(ObjectSchema):
+    object = Const("sync_run")
+    workflow = Str()
+    trigger = Str(metadata={"description": "schedule or manual"})
+    status = Str()
+    finished = Int(allow_none=True)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    error = fields.String(allow_none=True)
+    error = Str(allow_none=True)
 
 
 SyncRunListSchema = list_schema(SyncRunSchema)

@@ -19,7 +19,7 @@ from dealerhub.dms import queue
 from dealerhub.dms.errors import LeadInvalid
 from dealerhub.dms.masking import mask_lead
 from dealerhub.dms.models import Lead, LeadSubmission
-from dealerhub.dms.render import lead_to_dict
+from dealerhub.dms.schemas import LEAD
 from dealerhub.errors import InvalidRequest, NotFound
 from dealerhub.events.service import record_event
 from dealerhub.pagination import created_filters, paginate, search
@@ -211,7 +211,7 @@ def create_lead(
     session.add(lead)
     _add_submission(session, tenant, lead, provider, body, vehicles, digest, fmt, merged=False)
     session.flush()
-    record_event(session, tenant, "lead.created", mask_lead(lead_to_dict(session, lead)))
+    record_event(session, tenant, "lead.created", mask_lead(LEAD.dump(lead)))
     queue.enqueue(session, lead)
     return Intake(lead, "created")
 
@@ -275,7 +275,7 @@ def _merge(
     _add_submission(session, tenant, locked, provider, body, vehicles, digest, fmt, merged=True)
     queue.mark_changed(session, locked)
     session.flush()
-    snapshot = mask_lead(lead_to_dict(session, locked))
+    snapshot = mask_lead(LEAD.dump(locked))
     record_event(
         session,
         tenant,
@@ -315,7 +315,7 @@ def update_lead(
     provider: str | None = None,
 ) -> Lead:
     lead = get_lead_for_customer(session, tenant, customer_id, provider, for_update=True)
-    before = mask_lead(lead_to_dict(session, lead))
+    before = mask_lead(LEAD.dump(lead))
     if "customer" in changes:
         contact = {**lead.contact, **changes["customer"]}
         if not contact.get("email") and not contact.get("phone"):
@@ -335,7 +335,7 @@ def update_lead(
         lead.metadata_ = {**lead.metadata_, **changes["metadata"]}
     queue.mark_changed(session, lead)
     session.flush()
-    after = mask_lead(lead_to_dict(session, lead))
+    after = mask_lead(LEAD.dump(lead))
     previous = {k: before[k] for k in after if k != "dms_sync" and before.get(k) != after[k]}
     record_event(session, tenant, "lead.updated", after, previous_attributes=previous)
     return lead
@@ -355,8 +355,7 @@ def search_leads(session: Session, tenant: Tenant, args: dict[str, Any], *, url:
         stmt = stmt.where(col(Lead.sync_status) == args["sync_status"])
     if args.get("service_provider"):
         stmt = stmt.where(col(Lead.service_provider) == args["service_provider"])
-    render = lambda lead: lead_to_dict(session, lead)  # noqa: E731
     if args.get("query"):
         stmt = stmt.where(*created_filters(Lead, args))
-        return search(session, stmt, Lead, args, searchable=SEARCHABLE, url=url, render=render)
-    return paginate(session, stmt, Lead, args, url=url, render=render)
+        return search(session, stmt, Lead, args, searchable=SEARCHABLE, url=url)
+    return paginate(session, stmt, Lead, args, url=url)

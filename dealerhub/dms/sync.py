@@ -37,10 +37,10 @@ from dealerhub.connectors.dms.base import (
 from dealerhub.customers.service import get_customer
 from dealerhub.db import Database, now
 from dealerhub.dms import queue
-from dealerhub.dms.deals import deal_to_dict
+from dealerhub.dms.deal_schemas import DEAL
 from dealerhub.dms.masking import mask_deal, mask_lead
 from dealerhub.dms.models import Deal, Lead
-from dealerhub.dms.render import lead_to_dict
+from dealerhub.dms.schemas import LEAD
 from dealerhub.errors import DealerhubError, InvalidState, NotFound
 from dealerhub.events.service import record_event
 from dealerhub.tasks import backoff, enqueue_now
@@ -147,8 +147,8 @@ def claim(db: Database, kind: str, record_id: str) -> Claim | None:
 
 def _snapshot(session: Session, record: Any) -> dict[str, Any]:
     if isinstance(record, Lead):
-        return mask_lead(lead_to_dict(session, record))
-    return mask_deal(deal_to_dict(record))
+        return mask_lead(LEAD.dump(record))
+    return mask_deal(DEAL.dump(record))
 
 
 def finish_success(db: Database, c: Claim, result: DmsPushResult) -> Outcome:
@@ -250,20 +250,6 @@ def failures_stmt(tenant: Tenant, kind: str | None = None) -> list[Any]:
     ]
 
 
-def failure_dict(record: Any) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "object": "sync_failure",
-        "record_type": queue.kind_of(record),
-        "created": record.created,
-        "livemode": record.livemode,
-        "failed_at": record.updated,
-        "attempts": record.sync_attempts,
-        "last_error": record.sync_last_error,
-        "status": record.sync_status,
-    }
-
-
 def list_failures(session: Session, tenant: Tenant, limit: int = 100) -> dict[str, Any]:
     rows: list[Any] = []
     for stmt in failures_stmt(tenant):
@@ -271,7 +257,7 @@ def list_failures(session: Session, tenant: Tenant, limit: int = 100) -> dict[st
     rows.sort(key=lambda r: (r.created, r.id), reverse=True)
     return {
         "object": "list",
-        "data": [failure_dict(r) for r in rows[:limit]],
+        "data": rows[:limit],
         "has_more": len(rows) > limit,
         "url": "/dms/sync/failures",
     }

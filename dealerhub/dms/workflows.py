@@ -278,23 +278,8 @@ def run_due(
     return ran
 
 
-def run_to_dict(run: SyncRun) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "object": "sync_run",
-        "created": run.created,
-        "livemode": run.livemode,
-        "workflow": run.workflow,
-        "trigger": run.trigger,
-        "status": run.status,
-        "finished": run.finished,
-        "counts": dict(run.counts),
-        "error": run.error,
-    }
-
-
 def list_runs(session: Session, tenant: Tenant, args: dict[str, Any]) -> dict[str, Any]:
     stmt = scoped(SyncRun, tenant)
     if args.get("workflow"):
         stmt = stmt.where(col(SyncRun.workflow) == args["workflow"])
-    return paginate(session, stmt, SyncRun, args, url="/dms/sync/runs", render=run_to_dict)
+    return paginate(session, stmt, SyncRun, args, url="/dms/sync/runs")

@@ -35,7 +35,7 @@ from dealerhub.events.models import (
     WebhookEndpoint,
 )
 from dealerhub.events.policy import DeliveryPolicy, policy_for
-from dealerhub.events.service import event_payload
+from dealerhub.events.schemas import EVENT
 from dealerhub.events.urls import check_url
 from dealerhub.tasks import celery, enqueue_after_commit
 from dealerhub.webhooks import HEADER, sign_header
@@ -101,7 +101,7 @@ def start_attempt(session: Session, delivery_id: str, settings: Settings) -> Pre
     # The lease: until it runs out, duplicates skip this delivery and the sweep leaves it.
     delivery.next_attempt_at = now + policy.lease
     delivery.queued_at = now
-    body = json.dumps(event_payload(event), separators=(",", ":")).encode()
+    body = json.dumps(EVENT.dump(event), separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "dealerhub-webhooks/1.0",

@@ -14,6 +14,7 @@ from dealerhub.config import Settings
 from dealerhub.db import new_id
 from dealerhub.errors import NotFound
 from dealerhub.events.models import EndpointStatus, WebhookEndpoint
+from dealerhub.events.schemas import ENDPOINT
 from dealerhub.events.service import record_event
 from dealerhub.events.urls import check_url
 from dealerhub.pagination import paginate
@@ -22,23 +23,6 @@ from dealerhub.tenancy import Tenant, get_owned, scoped
 
 def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
-
-
-def endpoint_payload(endpoint: WebhookEndpoint, *, secret: bool = False) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": endpoint.id,
-        "object": "webhook_endpoint",
-        "url": endpoint.url,
-        "enabled_events": list(endpoint.enabled_events),
-        "description": endpoint.description,
-        "metadata": dict(endpoint.metadata_),
-        "status": endpoint.status,
-        "created": endpoint.created,
-        "livemode": endpoint.livemode,
-    }
-    if secret:
-        body["secret"] = endpoint.secret
-    return body
 
 
 def _check(url: str, tenant: Tenant, settings: Settings) -> None:
@@ -68,7 +52,7 @@ def list_endpoints(
     session: Session, tenant: Tenant, args: Mapping[str, Any], *, url: str
 ) -> dict[str, Any]:
     stmt = scoped(WebhookEndpoint, tenant).where(col(WebhookEndpoint.deleted).is_(False))
-    return paginate(session, stmt, WebhookEndpoint, args, url=url, render=endpoint_payload)
+    return paginate(session, stmt, WebhookEndpoint, args, url=url)
 
 
 def get_endpoint(
@@ -143,7 +127,7 @@ def disable_for_failures(session: Session, endpoint: WebhookEndpoint) -> None:
     """Disable an endpoint that kept failing and tell the dealer with an event."""
     endpoint.status = EndpointStatus.DISABLED.value
     tenant = Tenant(endpoint.dealer_id, endpoint.livemode)
-    snapshot = endpoint_payload(endpoint)
+    snapshot = ENDPOINT.dump(endpoint)
     record_event(
         session,
         tenant,

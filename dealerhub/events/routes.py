@@ -11,6 +11,8 @@ from marshmallow import RAISE
 from dealerhub.api import Blueprint, connectors, public, session, tenant
 from dealerhub.events import endpoints, inbound, service
 from dealerhub.events import schemas as s
+from dealerhub.events.models import Event, WebhookEndpoint
+from dealerhub.schemas import DeletedSchema
 
 blp = Blueprint("events", __name__, description="Events, webhook endpoints and inbound webhooks.")
 
@@ -31,9 +33,9 @@ class Events(MethodView):
 @blp.route("/events/<string:event_id>")
 class OneEvent(MethodView):
     @blp.response(200, s.EventSchema)
-    def get(self, event_id: str) -> dict[str, Any]:
+    def get(self, event_id: str) -> Event:
         """Retrieve an event."""
-        return service.event_payload(service.get_event(session(), tenant(), event_id))
+        return service.get_event(session(), tenant(), event_id)
 
 
 @blp.route("/events/<string:event_id>/deliveries")
@@ -48,9 +50,9 @@ class EventDeliveries(MethodView):
 @blp.route("/events/<string:event_id>/retry")
 class RetryEvent(MethodView):
     @blp.response(200, s.EventSchema)
-    def post(self, event_id: str) -> dict[str, Any]:
+    def post(self, event_id: str) -> Event:
         """Re-send now every delivery of the event that has not succeeded."""
-        return service.event_payload(service.retry_event(session(), tenant(), event_id))
+        return service.retry_event(session(), tenant(), event_id)
 
 
 @blp.route("/webhook-endpoints")
@@ -62,28 +64,26 @@ class WebhookEndpoints(MethodView):
         return endpoints.list_endpoints(session(), tenant(), args, url="/webhook-endpoints")
 
     @blp.arguments(s.EndpointCreateArgs)
-    @blp.response(200, s.EndpointSchema)
-    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+    @blp.response(200, s.EndpointWithSecretSchema)
+    def post(self, args: dict[str, Any]) -> WebhookEndpoint:
         """Create a webhook endpoint; the whsec_ secret is returned only here."""
-        endpoint = endpoints.create_endpoint(session(), tenant(), _settings(), args)
-        return endpoints.endpoint_payload(endpoint, secret=True)
+        return endpoints.create_endpoint(session(), tenant(), _settings(), args)
 
 
 @blp.route("/webhook-endpoints/<string:endpoint_id>")
 class OneWebhookEndpoint(MethodView):
     @blp.response(200, s.EndpointSchema)
-    def get(self, endpoint_id: str) -> dict[str, Any]:
+    def get(self, endpoint_id: str) -> WebhookEndpoint:
         """Retrieve a webhook endpoint (without its secret)."""
-        return endpoints.endpoint_payload(endpoints.get_endpoint(session(), tenant(), endpoint_id))
+        return endpoints.get_endpoint(session(), tenant(), endpoint_id)
 
     @blp.arguments(s.EndpointUpdateArgs)
     @blp.response(200, s.EndpointSchema)
-    def patch(self, args: dict[str, Any], endpoint_id: str) -> dict[str, Any]:
+    def patch(self, args: dict[str, Any], endpoint_id: str) -> WebhookEndpoint:
         """Update url, enabled_events, description, metadata or disabled."""
-        endpoint = endpoints.update_endpoint(session(), tenant(), _settings(), endpoint_id, args)
-        return endpoints.endpoint_payload(endpoint)
+        return endpoints.update_endpoint(session(), tenant(), _settings(), endpoint_id, args)
 
-    @blp.response(200, s.DeletedSchema)
+    @blp.response(200, DeletedSchema)
     def delete(self, endpoint_id: str) -> dict[str, Any]:
         """Delete a webhook endpoint; its pending retries stop."""
         return endpoints.delete_endpoint(session(), tenant(), endpoint_id)
@@ -92,11 +92,10 @@ class OneWebhookEndpoint(MethodView):
 @blp.route("/webhook-endpoints/<string:endpoint_id>/roll-secret")
 class RollSecret(MethodView):
     @blp.arguments(s.RollSecretArgs)
-    @blp.response(200, s.EndpointSchema)
-    def post(self, args: dict[str, Any], endpoint_id: str) -> dict[str, Any]:
+    @blp.response(200, s.EndpointWithSecretSchema)
+    def post(self, args: dict[str, Any], endpoint_id: str) -> WebhookEndpoint:
         """Issue a new secret; with `overlap` seconds the old one keeps signing too."""
-        endpoint = endpoints.roll_secret(session(), tenant(), endpoint_id, args["overlap"])
-        return endpoints.endpoint_payload(endpoint, secret=True)
+        return endpoints.roll_secret(session(), tenant(), endpoint_id, args["overlap"])
 
 
 @blp.route("/payment/webhooks")

@@ -5,35 +5,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
+from sqlalchemy.orm import object_session
 
+from dealerhub.events.models import DeliveryAttempt, DeliveryStatus, WebhookDelivery
 from dealerhub.events.patterns import PATTERN_RE, TYPE_RE
+from dealerhub.events.service import attempts_of
 from dealerhub.pagination import ListArgsSchema
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-def _metadata(value: Mapping[str, Any]) -> None:
-    if len(value) > 50:
-        raise ValidationError("At most 50 keys.")
-    for key, item in value.items():
-        if not isinstance(key, str) or not 0 < len(key) <= 40:
-            raise ValidationError(f"Keys must be 1-40 characters: {key!r}.")
-        if item is not None and (not isinstance(item, str) or len(item) > 500):
-            raise ValidationError(f"Values must be strings of at most 500 characters ({key}).")
-
-
-def metadata_field() -> fields.Dict:
-    return fields.Dict(
-        keys=fields.String(),
-        values=fields.String(allow_none=True),
-        validate=_metadata,
-        metadata={"description": "String map: at most 50 keys of 40 chars, values 500 chars."},
-    )
-
+from dealerhub.schemas import (
+    Bool,
+    Computed,
+    Const,
+    Int,
+    Metadata,
+    Obj,
+    ResponseSchema,
+    Str,
+    StrictSchema,
+    StrList,
+    list_schema,
+)
 
 type_pattern = validate.And(
     validate.Length(min=1, max=80),
@@ -72,58 +63,79 @@ class EventListArgs(ListArgsSchema):
             raise ValidationError("You may pass either type or types[], not both.", "types[]")
 
 
-class RequestInfoSchema(Schema):
-    id = fields.String(allow_none=True)
-    idempotency_key = fields.String(allow_none=True)
+class RequestInfoSchema(ResponseSchema):
+    """Read from the event itself (``request_id``, ``idempotency_key``)."""
+
+    id = Str(attribute="request_id", allow_none=True)
+    idempotency_key = Str(allow_none=True)
 
 
-class EventSchema(Schema):
-    id = fields.String(required=True)
-    object = fields.String(required=True)
-    type = fields.String(required=True)
-    created = fields.Integer(required=True)
-    livemode = fields.Boolean(required=True)
-    data = fields.Dict(required=True)
-    request = fields.Nested(RequestInfoSchema)
-    pending_webhooks = fields.Integer(required=True)
+class EventDataSchema(ResponseSchema):
+    object = Obj(
+        required=True,
+        metadata={"description": "The object as it was after the change (its own schema)."},
+    )
+    previous_attributes = Obj(
+        metadata={"description": "The changed attributes' values before the change."}
+    )
 
 
-class ListSchema(Schema):
-    object = fields.String(required=True)
-    has_more = fields.Boolean(required=True)
-    url = fields.String(required=True)
+def _itself(obj: Any) -> Any:
+    return obj
 
 
-class EventListSchema(ListSchema):
-    data = fields.List(fields.Nested(EventSchema), required=True)
+class EventSchema(ResponseSchema):
+    """The Event object: the API response and the body of every webhook delivery."""
+
+    id = Str(required=True)
+    object = Const("event")
+    type = Str(required=True, metadata={"description": "resource.event, e.g. charge.succeeded"})
+    created = Int(required=True, metadata={"description": "Unix seconds"})
+    livemode = Bool(required=True)
+    data = fields.Nested(EventDataSchema, required=True)
+    request = Computed(RequestInfoSchema, _itself)
+    pending_webhooks = Int(required=True)
 
 
-class AttemptSchema(Schema):
-    object = fields.String()
-    created = fields.Integer()
-    status_code = fields.Integer(allow_none=True)
-    latency_ms = fields.Integer()
-    response_body = fields.String(allow_none=True)
-    error = fields.String(allow_none=True)
+EventListSchema = list_schema(EventSchema)
 
 
-class DeliverySchema(Schema):
-    id = fields.String()
-    object = fields.String()
-    event = fields.String()
-    webhook_endpoint = fields.String()
-    status = fields.String(metadata={"description": "pending, succeeded or failed"})
-    attempt_count = fields.Integer()
-    next_attempt_at = fields.Integer(allow_none=True)
-    last_attempt_at = fields.Integer(allow_none=True)
-    succeeded_at = fields.Integer(allow_none=True)
-    created = fields.Integer()
-    livemode = fields.Boolean()
-    attempts = fields.List(fields.Nested(AttemptSchema))
+class AttemptSchema(ResponseSchema):
+    object = Const("webhook_delivery_attempt")
+    created = Int()
+    status_code = Int(allow_none=True)
+    latency_ms = Int()
+    response_body = Str(allow_none=True, metadata={"description": "The first 1 KB."})
+    error = Str(allow_none=True)
 
 
-class DeliveryListSchema(ListSchema):
-    data = fields.List(fields.Nested(DeliverySchema), required=True)
+def _next_attempt_at(delivery: WebhookDelivery) -> int | None:
+    return delivery.next_attempt_at if delivery.status == DeliveryStatus.PENDING.value else None
+
+
+def _attempts(delivery: WebhookDelivery) -> list[DeliveryAttempt]:
+    session = object_session(delivery)
+    return attempts_of(session, delivery) if session is not None else []
+
+
+class DeliverySchema(ResponseSchema):
+    id = Str()
+    object = Const("webhook_delivery")
+    event = Str(attribute="event_id")
+    webhook_endpoint = Str(attribute="endpoint_id")
+    status = Str(metadata={"description": "pending, succeeded or failed"})
+    attempt_count = Int()
+    next_attempt_at = fields.Function(
+        _next_attempt_at, metadata={"type": "integer", "nullable": True}
+    )
+    last_attempt_at = Int(allow_none=True)
+    succeeded_at = Int(allow_none=True)
+    created = Int()
+    livemode = Bool()
+    attempts = Computed(AttemptSchema, _attempts, many=True)
+
+
+DeliveryListSchema = list_schema(DeliverySchema)
 
 
 url_field = validate.And(
@@ -139,7 +151,7 @@ class EndpointCreateArgs(StrictSchema):
         fields.String(validate=type_pattern), required=True, validate=enabled_events_field
     )
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
-    metadata = metadata_field()
+    metadata = Metadata()
 
 
 class EndpointUpdateArgs(StrictSchema):
@@ -148,7 +160,7 @@ class EndpointUpdateArgs(StrictSchema):
         fields.String(validate=type_pattern), validate=enabled_events_field
     )
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
-    metadata = metadata_field()
+    metadata = Metadata()
     disabled = fields.Boolean()
 
 
@@ -165,34 +177,36 @@ class EndpointListArgs(ListArgsSchema):
         unknown = RAISE
 
 
-class EndpointSchema(Schema):
-    id = fields.String(required=True)
-    object = fields.String(required=True)
-    url = fields.String(required=True)
-    enabled_events = fields.List(fields.String(), required=True)
-    description = fields.String(allow_none=True)
-    metadata = fields.Dict(keys=fields.String(), values=fields.String())
-    status = fields.String(required=True, metadata={"description": "enabled or disabled"})
-    created = fields.Integer(required=True)
-    livemode = fields.Boolean(required=True)
-    secret = fields.String(metadata={"description": "whsec_…: only on create and roll-secret"})
+class EndpointSchema(ResponseSchema):
+    id = Str(required=True)
+    object = Const("webhook_endpoint")
+    url = Str(required=True)
+    enabled_events = StrList(required=True)
+    description = Str(allow_none=True)
+    metadata = Metadata(attribute="metadata_")
+    status = Str(required=True, metadata={"description": "enabled or disabled"})
+    created = Int(required=True, metadata={"description": "Unix seconds"})
+    livemode = Bool(required=True)
 
 
-class EndpointListSchema(ListSchema):
-    data = fields.List(fields.Nested(EndpointSchema), required=True)
+class EndpointWithSecretSchema(EndpointSchema):
+    """What create and roll-secret answer: the endpoint with its ``whsec_…`` secret."""
+
+    secret = Str(required=True, metadata={"description": "whsec_…: only on create and roll"})
 
 
-class DeletedSchema(Schema):
-    id = fields.String(required=True)
-    object = fields.String(required=True)
-    deleted = fields.Boolean(required=True)
+EndpointListSchema = list_schema(EndpointSchema)
 
 
 class InboundArgs(StrictSchema):
     processor = fields.String(validate=validate.Length(min=1, max=40))
 
 
-class InboundAckSchema(Schema):
-    received = fields.Boolean(required=True)
-    duplicate = fields.Boolean(required=True)
-    id = fields.String(allow_none=True)
+class InboundAckSchema(ResponseSchema):
+    received = Bool(required=True)
+    duplicate = Bool(required=True)
+    id = Str(allow_none=True)
+
+
+EVENT = EventSchema()
+ENDPOINT = EndpointSchema()

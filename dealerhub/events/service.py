@@ -5,7 +5,6 @@ to the broker after the commit; the periodic sweep re-sends whatever never got t
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from dealerhub import db as dbmod
+from dealerhub.context import idempotency_key_var, request_id_var
 from dealerhub.db import new_id
 from dealerhub.errors import InvalidRequest
 from dealerhub.events import jobs, outbox
@@ -26,14 +26,9 @@ from dealerhub.events.models import (
     WebhookEndpoint,
 )
 from dealerhub.events.patterns import is_pattern, to_like
-from dealerhub.logs import request_id_var
 from dealerhub.pagination import paginate
 from dealerhub.tasks import enqueue_after_commit
 from dealerhub.tenancy import Tenant, get_owned, scoped
-
-idempotency_key_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "idempotency_key", default=None
-)
 
 
 def _now() -> int:
@@ -72,20 +67,6 @@ def record_event(
     return event_id
 
 
-def event_payload(event: Event) -> dict[str, Any]:
-    """The public Event object."""
-    return {
-        "id": event.id,
-        "object": "event",
-        "type": event.type,
-        "created": event.created,
-        "livemode": event.livemode,
-        "data": event.data,
-        "request": {"id": event.request_id, "idempotency_key": event.idempotency_key},
-        "pending_webhooks": event.pending_webhooks,
-    }
-
-
 def list_events(
     session: Session, tenant: Tenant, args: Mapping[str, Any], *, url: str
 ) -> dict[str, Any]:
@@ -106,40 +87,26 @@ def list_events(
         stmt = stmt.where(col(Event.pending_webhooks) == 0)
     elif success is False:
         stmt = stmt.where(col(Event.pending_webhooks) > 0)
-    return paginate(session, stmt, Event, args, url=url, render=event_payload)
+    return paginate(session, stmt, Event, args, url=url)
 
 
 def get_event(session: Session, tenant: Tenant, event_id: str) -> Event:
     return get_owned(session, Event, event_id, tenant)
 
 
-def delivery_payload(delivery: WebhookDelivery, attempts: list[DeliveryAttempt]) -> dict[str, Any]:
-    return {
-        "id": delivery.id,
-        "object": "webhook_delivery",
-        "event": delivery.event_id,
-        "webhook_endpoint": delivery.endpoint_id,
-        "status": delivery.status,
-        "attempt_count": delivery.attempt_count,
-        "next_attempt_at": delivery.next_attempt_at
-        if delivery.status == DeliveryStatus.PENDING.value
-        else None,
-        "last_attempt_at": delivery.last_attempt_at,
-        "succeeded_at": delivery.succeeded_at,
-        "created": delivery.created,
-        "livemode": delivery.livemode,
-        "attempts": [
-            {
-                "object": "webhook_delivery_attempt",
-                "created": a.created,
-                "status_code": a.status_code,
-                "latency_ms": a.latency_ms,
-                "response_body": a.response_body,
-                "error": a.error,
-            }
-            for a in attempts
-        ],
-    }
+def attempts_of(session: Session, delivery: WebhookDelivery) -> list[DeliveryAttempt]:
+    """A delivery's attempts, oldest first; :func:`list_deliveries` loads them for all its
+    deliveries at once (cached on the session), other callers query here."""
+    cache: dict[str, list[DeliveryAttempt]] = session.info.setdefault("delivery_attempts", {})
+    if delivery.id not in cache:
+        cache[delivery.id] = list(
+            session.scalars(
+                select(DeliveryAttempt)
+                .where(col(DeliveryAttempt.delivery_id) == delivery.id)
+                .order_by(col(DeliveryAttempt.created), col(DeliveryAttempt.id))
+            )
+        )
+    return cache[delivery.id]
 
 
 def list_deliveries(session: Session, tenant: Tenant, event_id: str, *, url: str) -> dict[str, Any]:
@@ -161,12 +128,8 @@ def list_deliveries(session: Session, tenant: Tenant, event_id: str, *, url: str
         )
         for attempt in attempts:
             by_delivery[attempt.delivery_id].append(attempt)
-    return {
-        "object": "list",
-        "data": [delivery_payload(d, by_delivery[d.id]) for d in deliveries],
-        "has_more": False,
-        "url": url,
-    }
+    session.info.setdefault("delivery_attempts", {}).update(by_delivery)
+    return {"object": "list", "data": deliveries, "has_more": False, "url": url}
 
 
 def retry_event(session: Session, tenant: Tenant, event_id: str) -> Event:

@@ -14,33 +14,13 @@ from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id
 from dealerhub.errors import InvalidRequest
 from dealerhub.events.service import record_event
-from dealerhub.payments import methods, render
-from dealerhub.payments.common import merge_metadata
+from dealerhub.payments import methods
+from dealerhub.payments.common import currently_due, merge_metadata
 from dealerhub.payments.models import ConnectedAccount, PaymentMethod
+from dealerhub.payments.response_schemas import ACCOUNT
 from dealerhub.tenancy import Tenant, get_owned
 
 LINK_TOKEN_HOURS = 4
-
-
-def currently_due(acct: ConnectedAccount) -> list[str]:
-    due = []
-    if not acct.business_profile.get("name"):
-        due.append("business_profile.name")
-    if not acct.business_profile.get("mcc"):
-        due.append("business_profile.mcc")
-    if not acct.company.get("name"):
-        due.append("company.name")
-    if not acct.company.get("tax_id_provided"):
-        due.append("company.tax_id")
-    if acct.external_account is None:
-        due.append("external_account")
-    if not acct.tos_accepted:
-        due.append("tos_acceptance.date")
-    return due
-
-
-def account_dict(acct: ConnectedAccount) -> dict[str, Any]:
-    return render.account(acct, currently_due(acct))
 
 
 def create_account(session: Session, tenant: Tenant, data: dict[str, Any]) -> ConnectedAccount:
@@ -76,7 +56,7 @@ def create_account(session: Session, tenant: Tenant, data: dict[str, Any]) -> Co
     )
     session.add(acct)
     session.flush()
-    record_event(session, tenant, "account.updated", account_dict(acct))
+    record_event(session, tenant, "account.updated", ACCOUNT.dump(acct))
     return acct
 
 

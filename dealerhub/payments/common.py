@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from dealerhub.connectors.processors.base import PaymentProcessor
 from dealerhub.errors import InvalidRequest, NotFound
+from dealerhub.payments.models import ConnectedAccount
 from dealerhub.tenancy import Tenant, get_owned
 
 # How the payment services find a processor: ``Registry.processor`` in the app. With a name
@@ -99,3 +100,22 @@ def merge_metadata(current: Mapping[str, str], update: Mapping[str, str] | None)
     if len(merged) > 50:
         raise InvalidRequest("metadata may have at most 50 keys.", param="metadata")
     return merged
+
+
+def currently_due(acct: ConnectedAccount) -> list[str]:
+    """What a connected account still needs before it may take payments (Stripe's
+    ``requirements.currently_due``)."""
+    due = []
+    if not acct.business_profile.get("name"):
+        due.append("business_profile.name")
+    if not acct.business_profile.get("mcc"):
+        due.append("business_profile.mcc")
+    if not acct.company.get("name"):
+        due.append("company.name")
+    if not acct.company.get("tax_id_provided"):
+        due.append("company.tax_id")
+    if acct.external_account is None:
+        due.append("external_account")
+    if not acct.tos_accepted:
+        due.append("tos_acceptance.date")
+    return due

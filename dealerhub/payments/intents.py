@@ -18,8 +18,9 @@ from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id, now
 from dealerhub.errors import CardDeclined, InvalidRequest, NotFound
 from dealerhub.events.service import record_event
-from dealerhub.payments import attempts, jobs, methods, render
+from dealerhub.payments import attempts, jobs, methods
 from dealerhub.payments.accounts import require_payable_account
+from dealerhub.payments.charges import add_charge, no_charges_yet
 from dealerhub.payments.common import (
     PaymentsConfig,
     Processors,
@@ -29,31 +30,12 @@ from dealerhub.payments.common import (
     secret_matches,
 )
 from dealerhub.payments.models import Charge, PaymentIntent, PaymentMethod
+from dealerhub.payments.response_schemas import CHARGE, PAYMENT_INTENT, PAYMENT_METHOD
 from dealerhub.payments.states import PI_EVENTS, PI_TRANSITIONS, PIStatus, check, move
 from dealerhub.tasks import enqueue_after_commit
 from dealerhub.tenancy import Tenant, get_owned, scoped
 
 LABEL = "PaymentIntent"
-
-
-def charges_of(session: Session, pi: PaymentIntent) -> list[Charge]:
-    """The intent's charges, newest first; cached per session because one request renders
-    the intent for several event snapshots (the cache is kept current by ``_new_charge``)."""
-    cache: dict[str, list[Charge]] = session.info.setdefault("pi_charges", {})
-    if pi.id not in cache:
-        stmt = (
-            select(Charge)
-            .where(col(Charge.payment_intent_id) == pi.id)
-            .order_by(col(Charge.created).desc(), col(Charge.id).desc())
-        )
-        cache[pi.id] = list(session.scalars(stmt))
-    return cache[pi.id]
-
-
-def _new_charge(session: Session, pi: PaymentIntent, charge: Charge) -> None:
-    charges = charges_of(session, pi)
-    session.add(charge)
-    charges.insert(0, charge)
 
 
 def charges_stmt(tenant: Tenant, payment_intent: str | None) -> Any:
@@ -68,13 +50,9 @@ def get_charge(session: Session, tenant: Tenant, charge_id: str) -> Charge:
     return get_owned(session, Charge, charge_id, tenant, name="charge")
 
 
-def to_dict(session: Session, pi: PaymentIntent) -> dict[str, Any]:
-    return render.payment_intent(pi, charges_of(session, pi))
-
-
 def _snapshot(session: Session, pi: PaymentIntent) -> dict[str, Any]:
     """Event snapshots leave the client secret out: events travel to webhook endpoints."""
-    out = to_dict(session, pi)
+    out: dict[str, Any] = PAYMENT_INTENT.dump(pi)
     out["client_secret"] = None
     return out
 
@@ -126,7 +104,7 @@ def create_intent(
         pm = methods.resolve(session, tenant, config, data["payment_method"])
         _use_payment_method(pi, pm)
     session.add(pi)
-    session.info.setdefault("pi_charges", {})[pi.id] = []  # a new intent has no charges yet
+    no_charges_yet(session, pi)
     _event(session, tenant, pi, "payment_intent.created")
     if data.get("confirm"):
         if pm is None:
@@ -279,7 +257,7 @@ def _confirm_locked(
     )
     # The attempt is in the session before the call: it commits with the request whatever
     # the processor does (its id is the processor's idempotency / reference key).
-    _new_charge(session, pi, charge)
+    add_charge(session, pi, charge)
     pi.latest_charge_id = charge.id
     request = AuthorizeRequest(
         attempt_id=charge.id,
@@ -321,7 +299,7 @@ def _attempt_failed(
         "message": exc.message,
         "charge": charge.id,
     }
-    record_event(session, tenant, "charge.failed", render.charge(charge))
+    record_event(session, tenant, "charge.failed", CHARGE.dump(charge))
 
 
 def _apply(
@@ -370,7 +348,7 @@ def _apply(
         pi.amount_capturable = 0
         move(PI_TRANSITIONS, pi, trigger, PIStatus.SUCCEEDED, label=LABEL)
         _event(session, tenant, pi, PI_EVENTS[PIStatus.SUCCEEDED])
-        record_event(session, tenant, "charge.succeeded", render.charge(charge))
+        record_event(session, tenant, "charge.succeeded", CHARGE.dump(charge))
         return
     # Declined: the intent goes back to requires_payment_method with last_payment_error.
     charge.status = "failed"
@@ -382,20 +360,20 @@ def _apply(
         "decline_code": result.decline_code,
         "message": charge.failure_message,
         "charge": charge.id,
-        "payment_method": render.payment_method(pm) if pm is not None else None,
+        "payment_method": PAYMENT_METHOD.dump(pm) if pm is not None else None,
     }
     pi.last_payment_error = error
     pi.payment_method_id = None
     move(PI_TRANSITIONS, pi, trigger, PIStatus.REQUIRES_PAYMENT_METHOD, label=LABEL)
     _event(session, tenant, pi, PI_EVENTS[PIStatus.REQUIRES_PAYMENT_METHOD])
-    record_event(session, tenant, "charge.failed", render.charge(charge))
+    record_event(session, tenant, "charge.failed", CHARGE.dump(charge))
     if raise_decline:
         raise CardDeclined(
             charge.failure_message,
             code=charge.failure_code,
             decline_code=result.decline_code,
             charge=charge.id,
-            payment_intent=to_dict(session, pi),
+            payment_intent=PAYMENT_INTENT.dump(pi),
         )
 
 
@@ -491,7 +469,7 @@ def capture_intent(
     pi.amount_capturable = 0  # the rest of the hold is released
     move(PI_TRANSITIONS, pi, "capture", PIStatus.SUCCEEDED, label=LABEL)
     _event(session, tenant, pi, PI_EVENTS[PIStatus.SUCCEEDED])
-    record_event(session, tenant, "charge.captured", render.charge(charge))
+    record_event(session, tenant, "charge.captured", CHARGE.dump(charge))
     return pi
 
 
@@ -538,7 +516,7 @@ def cancel_intent(
                 session,
                 tenant,
                 "charge.expired" if trigger == "expire" else "charge.updated",
-                render.charge(charge),
+                CHARGE.dump(charge),
             )
         elif charge.status == "pending":
             charge.status = "failed"

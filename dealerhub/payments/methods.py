@@ -18,9 +18,9 @@ from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id
 from dealerhub.errors import CardDeclined, InvalidRequest, NotFound
 from dealerhub.events.service import record_event
-from dealerhub.payments import render
 from dealerhub.payments.common import PaymentsConfig, merge_metadata
 from dealerhub.payments.models import PaymentMethod
+from dealerhub.payments.response_schemas import PAYMENT_METHOD
 from dealerhub.tenancy import Tenant, get_owned, scoped
 
 # Stripe's tok_* test tokens map onto the same cards as the pm_card_* ids.
@@ -131,7 +131,7 @@ def create_payment_method(
         pm.customer_id = data["customer"]
     session.flush()
     if pm.customer_id:
-        record_event(session, tenant, "payment_method.attached", render.payment_method(pm))
+        record_event(session, tenant, "payment_method.attached", PAYMENT_METHOD.dump(pm))
     return pm
 
 
@@ -229,7 +229,7 @@ def attach(
     newly_attached = pm.customer_id is None
     previous: dict[str, Any] = {}
     if billing_details is not None:
-        previous["billing_details"] = render.payment_method(pm)["billing_details"]
+        previous["billing_details"] = PAYMENT_METHOD.dump(pm)["billing_details"]
         merged = dict(pm.billing_details or {})
         merged.update(billing_details)
         pm.billing_details = merged
@@ -239,13 +239,13 @@ def attach(
     pm.customer_id = customer.id
     session.flush()
     if newly_attached:
-        record_event(session, tenant, "payment_method.attached", render.payment_method(pm))
+        record_event(session, tenant, "payment_method.attached", PAYMENT_METHOD.dump(pm))
     elif previous:
         record_event(
             session,
             tenant,
             "payment_method.updated",
-            render.payment_method(pm),
+            PAYMENT_METHOD.dump(pm),
             previous_attributes=previous,
         )
     return pm
@@ -266,7 +266,7 @@ def detach(session: Session, tenant: Tenant, pm_id: str) -> PaymentMethod:
         session,
         tenant,
         "payment_method.detached",
-        render.payment_method(pm),
+        PAYMENT_METHOD.dump(pm),
         previous_attributes={"customer": previous},
     )
     return pm
@@ -282,7 +282,7 @@ def detach_all(session: Session, tenant: Tenant, customer_id: str) -> int:
             session,
             tenant,
             "payment_method.detached",
-            render.payment_method(pm),
+            PAYMENT_METHOD.dump(pm),
             previous_attributes={"customer": customer_id},
         )
         count += 1

@@ -12,9 +12,10 @@ from dealerhub.connectors.processors.base import AttemptStatus
 from dealerhub.db import new_id
 from dealerhub.errors import InvalidRequest, InvalidState
 from dealerhub.events.service import record_event
-from dealerhub.payments import attempts, jobs, render
+from dealerhub.payments import attempts, jobs
 from dealerhub.payments.common import Processors, merge_metadata
 from dealerhub.payments.models import Charge, PaymentIntent, Refund
+from dealerhub.payments.response_schemas import CHARGE, REFUND
 from dealerhub.payments.states import REFUND_TRANSITIONS, PIStatus, RefundStatus, move
 from dealerhub.tasks import enqueue_after_commit
 from dealerhub.tenancy import Tenant, get_owned, scoped
@@ -85,7 +86,7 @@ def create_refund(
         refund.status = RefundStatus.FAILED
         refund.failure_reason = exc.code
         session.flush()
-        record_event(session, tenant, "refund.created", render.refund(refund))
+        record_event(session, tenant, "refund.created", REFUND.dump(refund))
         raise
     # An unknown answer stays pending (the amount reserved) until the sync job learns more.
     refund.processor_reference = result.reference
@@ -100,9 +101,9 @@ def create_refund(
         pi.amount_refunded -= amount
         charge.amount_refunded -= amount
     session.flush()
-    record_event(session, tenant, "refund.created", render.refund(refund))
+    record_event(session, tenant, "refund.created", REFUND.dump(refund))
     if refund.status == RefundStatus.SUCCEEDED:
-        record_event(session, tenant, "charge.refunded", render.charge(charge))
+        record_event(session, tenant, "charge.refunded", CHARGE.dump(charge))
     elif refund.status == RefundStatus.PENDING:
         enqueue_after_commit(session, jobs.SETTLE_REFUND, refund.id, countdown=2)
     return refund
@@ -144,7 +145,7 @@ def cancel_refund(session: Session, tenant: Tenant, refund_id: str) -> Refund:
         session,
         tenant,
         "refund.updated",
-        render.refund(refund),
+        REFUND.dump(refund),
         previous_attributes={"status": RefundStatus.PENDING},
     )
     return refund
@@ -174,10 +175,10 @@ def settle_refund(session: Session, refund_id: str, *, processors: Processors) -
     session.flush()
     previous = {"status": RefundStatus.PENDING}
     record_event(
-        session, tenant, "refund.updated", render.refund(refund), previous_attributes=previous
+        session, tenant, "refund.updated", REFUND.dump(refund), previous_attributes=previous
     )
     if refund.status == RefundStatus.FAILED:
-        record_event(session, tenant, "refund.failed", render.refund(refund))
+        record_event(session, tenant, "refund.failed", REFUND.dump(refund))
     else:
-        record_event(session, tenant, "charge.refunded", render.charge(charge))
+        record_event(session, tenant, "charge.refunded", CHARGE.dump(charge))
     return refund

@@ -12,7 +12,8 @@ from flask.views import MethodView
 from dealerhub.api import key_kind, public, publishable, session, tenant
 from dealerhub.errors import InvalidRequest
 from dealerhub.pagination import paginate
-from dealerhub.payments import accounts, intents, methods, render, schemas, setup
+from dealerhub.payments import accounts, intents, methods, schemas, setup
+from dealerhub.payments import response_schemas as objects
 from dealerhub.payments.blueprint import blp, config, processors
 from dealerhub.payments.models import PaymentMethod
 
@@ -20,32 +21,29 @@ from dealerhub.payments.models import PaymentMethod
 @blp.route("/payment/payment-methods")
 class PaymentMethods(MethodView):
     @blp.arguments(schemas.PaymentMethodCreateSchema)
-    @blp.response(200, schemas.PaymentMethodSchema)
+    @blp.response(200, objects.PaymentMethodSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Create a card payment method (test cards in test mode, processor tokens in any)."""
-        pm = methods.create_payment_method(session(), tenant(), config(), data)
-        return render.payment_method(pm)
+        return methods.create_payment_method(session(), tenant(), config(), data)
 
 
 @blp.route("/payment/payment-methods/<payment_method_id>")
 class PaymentMethodById(MethodView):
-    @blp.response(200, schemas.PaymentMethodSchema)
+    @blp.response(200, objects.PaymentMethodSchema)
     def get(self, payment_method_id: str) -> Any:
         """Retrieve a payment method."""
-        return render.payment_method(
-            methods.get_payment_method(session(), tenant(), payment_method_id)
-        )
+        return methods.get_payment_method(session(), tenant(), payment_method_id)
 
-    @blp.response(200, schemas.PaymentMethodSchema)
+    @blp.response(200, objects.PaymentMethodSchema)
     def delete(self, payment_method_id: str) -> Any:
         """Detach a payment method from its customer."""
-        return render.payment_method(methods.detach(session(), tenant(), payment_method_id))
+        return methods.detach(session(), tenant(), payment_method_id)
 
 
 @blp.route("/payment/payment-methods/all/<customer_id>")
 class CustomerPaymentMethods(MethodView):
     @blp.arguments(schemas.PaymentMethodListArgs, location="query")
-    @blp.response(200, schemas.PaymentMethodListSchema)
+    @blp.response(200, objects.PaymentMethodListSchema)
     def get(self, args: dict[str, Any], customer_id: str) -> Any:
         """A customer's payment methods (filter ``type``)."""
         s = session()
@@ -56,17 +54,16 @@ class CustomerPaymentMethods(MethodView):
             PaymentMethod,
             args,
             url=f"/payment/payment-methods/all/{customer_id}",
-            render=render.payment_method,
         )
 
 
 @blp.route("/payment/payment-methods/<customer_id>/<payment_method_id>")
 class AttachPaymentMethod(MethodView):
     @blp.arguments(schemas.PaymentMethodUpdateSchema)
-    @blp.response(200, schemas.PaymentMethodSchema)
+    @blp.response(200, objects.PaymentMethodSchema)
     def patch(self, data: dict[str, Any], customer_id: str, payment_method_id: str) -> Any:
         """Attach to the customer and/or update billing details and metadata."""
-        pm = methods.attach(
+        return methods.attach(
             session(),
             tenant(),
             customer_id,
@@ -74,17 +71,16 @@ class AttachPaymentMethod(MethodView):
             billing_details=data.get("billing_details"),
             metadata=data.get("metadata"),
         )
-        return render.payment_method(pm)
 
 
 @blp.route("/payment/setup-intents")
 class SetupIntents(MethodView):
     @blp.arguments(schemas.SetupIntentCreateSchema)
-    @blp.response(200, schemas.SetupIntentSchema)
+    @blp.response(200, objects.SetupIntentSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Create a SetupIntent (``confirm=true`` also confirms it)."""
-        return render.setup_intent(
-            setup.create_setup_intent(session(), tenant(), config(), data, processors=processors())
+        return setup.create_setup_intent(
+            session(), tenant(), config(), data, processors=processors()
         )
 
 
@@ -92,7 +88,7 @@ class SetupIntents(MethodView):
 class SetupIntentById(MethodView):
     @publishable
     @blp.arguments(schemas.ClientSecretArgs, location="query")
-    @blp.response(200, schemas.SetupIntentSchema)
+    @blp.response(200, objects.SetupIntentSchema)
     def get(self, args: dict[str, Any], setup_intent_id: str) -> Any:
         """Retrieve a SetupIntent (publishable key: with ``?client_secret=``)."""
         if key_kind() == "publishable":
@@ -101,17 +97,17 @@ class SetupIntentById(MethodView):
             )
         else:
             si = setup.get_setup_intent(session(), tenant(), setup_intent_id)
-        return render.setup_intent(si)
+        return si
 
 
 @blp.route("/payment/setup-intents/<setup_intent_id>/confirm")
 class ConfirmSetupIntent(MethodView):
     @publishable
     @blp.arguments(schemas.ConfirmSchema)
-    @blp.response(200, schemas.SetupIntentSchema)
+    @blp.response(200, objects.SetupIntentSchema)
     def post(self, data: dict[str, Any], setup_intent_id: str) -> Any:
         """Confirm a SetupIntent; success attaches the payment method to the customer."""
-        si = setup.confirm_setup_intent(
+        return setup.confirm_setup_intent(
             session(),
             tenant(),
             config(),
@@ -120,25 +116,23 @@ class ConfirmSetupIntent(MethodView):
             processors=processors(),
             publishable=key_kind() == "publishable",
         )
-        return render.setup_intent(si)
 
 
 @blp.route("/payment/setup-intents/<setup_intent_id>/cancel")
 class CancelSetupIntent(MethodView):
     @blp.arguments(schemas.SetupCancelSchema)
-    @blp.response(200, schemas.SetupIntentSchema)
+    @blp.response(200, objects.SetupIntentSchema)
     def post(self, data: dict[str, Any], setup_intent_id: str) -> Any:
         """Cancel a SetupIntent that has not succeeded."""
-        si = setup.cancel_setup_intent(
+        return setup.cancel_setup_intent(
             session(), tenant(), setup_intent_id, data.get("cancellation_reason")
         )
-        return render.setup_intent(si)
 
 
 @blp.route("/payment/link/token")
 class LinkToken(MethodView):
     @blp.arguments(schemas.LinkTokenCreateSchema)
-    @blp.response(200, schemas.LinkTokenSchema)
+    @blp.response(200, objects.LinkTokenSchema)
     def post(self, _data: dict[str, Any]) -> Any:
         """A Link token (valid 4 hours) for the bank-account widget."""
         return accounts.create_link_token(tenant())
@@ -147,7 +141,7 @@ class LinkToken(MethodView):
 @blp.route("/payment/link/sandbox/public-token")
 class SandboxPublicToken(MethodView):
     @blp.arguments(schemas.SandboxPublicTokenSchema)
-    @blp.response(200, schemas.PublicTokenSchema)
+    @blp.response(200, objects.PublicTokenSchema)
     def post(self, _data: dict[str, Any]) -> Any:
         """Test mode: what the Link widget's onSuccess would hand the browser."""
         return accounts.sandbox_public_token(tenant())
@@ -156,27 +150,27 @@ class SandboxPublicToken(MethodView):
 @blp.route("/payment/bank-accounts")
 class BankAccounts(MethodView):
     @blp.arguments(schemas.BankAccountCreateSchema)
-    @blp.response(200, schemas.PaymentMethodSchema)
+    @blp.response(200, objects.PaymentMethodSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Exchange a Link public token + account id for a ``us_bank_account`` method."""
-        return render.payment_method(accounts.exchange_bank_account(session(), tenant(), data))
+        return accounts.exchange_bank_account(session(), tenant(), data)
 
 
 @blp.route("/payment/accounts")
 class Accounts(MethodView):
     @blp.arguments(schemas.AccountCreateSchema)
-    @blp.response(200, schemas.AccountSchema)
+    @blp.response(200, objects.AccountSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Create a connected account for a rooftop."""
-        return accounts.account_dict(accounts.create_account(session(), tenant(), data))
+        return accounts.create_account(session(), tenant(), data)
 
 
 @blp.route("/payment/accounts/<account_id>")
 class AccountById(MethodView):
-    @blp.response(200, schemas.AccountSchema)
+    @blp.response(200, objects.AccountSchema)
     def get(self, account_id: str) -> Any:
         """Retrieve a connected account."""
-        return accounts.account_dict(accounts.get_account(session(), tenant(), account_id))
+        return accounts.get_account(session(), tenant(), account_id)
 
 
 _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>3-D Secure (sandbox)</title>

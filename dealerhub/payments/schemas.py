@@ -1,4 +1,5 @@
-"""HTTP contract of the payments API: request bodies, query args and response objects."""
+"""HTTP contract of the payments API: request bodies and query args (the response objects
+are in ``response_schemas``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from dealerhub.customers.schemas import AddressSchema, Metadata, ShippingSchema, Strict
-from dealerhub.pagination import ListArgsSchema, list_schema
+from dealerhub.customers.schemas import AddressSchema, ShippingSchema
+from dealerhub.pagination import ListArgsSchema
+from dealerhub.schemas import Metadata, StrictSchema
 
 # ISO 4217 codes we accept; the processor's capabilities narrow this at confirm time.
 CURRENCIES = ("usd", "cad", "eur", "gbp", "mxn", "aud", "jpy", "chf", "nzd")
@@ -19,14 +21,14 @@ def _id(**kw: Any) -> fields.String:
     return fields.String(validate=validate.Length(min=3, max=80), **kw)
 
 
-class BillingDetailsSchema(Strict):
+class BillingDetailsSchema(StrictSchema):
     address = fields.Nested(AddressSchema, allow_none=True)
     email = fields.Email(allow_none=True)
     name = fields.String(allow_none=True, validate=validate.Length(max=256))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
 
 
-class CardInSchema(Strict):
+class CardInSchema(StrictSchema):
     number = fields.String(validate=validate.Regexp(r"^[0-9 -]{12,23}$", error="Not a number."))
     exp_month = fields.Integer(validate=validate.Range(min=1, max=12))
     exp_year = fields.Integer(validate=validate.Range(min=2000, max=2100))
@@ -44,7 +46,7 @@ class CardInSchema(Strict):
                 raise ValidationError("Missing data for required field.", name)
 
 
-class PaymentMethodCreateSchema(Strict):
+class PaymentMethodCreateSchema(StrictSchema):
     type = fields.String(required=True, validate=validate.OneOf(["card"]))
     card = fields.Nested(CardInSchema, required=True)
     billing_details = fields.Nested(BillingDetailsSchema)
@@ -52,7 +54,7 @@ class PaymentMethodCreateSchema(Strict):
     metadata = Metadata()
 
 
-class PaymentMethodUpdateSchema(Strict):
+class PaymentMethodUpdateSchema(StrictSchema):
     billing_details = fields.Nested(BillingDetailsSchema)
     metadata = Metadata()
 
@@ -61,7 +63,7 @@ class PaymentMethodListArgs(ListArgsSchema):
     type = fields.String(validate=validate.OneOf(PM_TYPES))
 
 
-class IntentCreateSchema(Strict):
+class IntentCreateSchema(StrictSchema):
     amount = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=50, max=99999999)
     )
@@ -89,7 +91,7 @@ class IntentCreateSchema(Strict):
             raise ValidationError("off_session can only be used with confirm=true.", "off_session")
 
 
-class IntentUpdateSchema(Strict):
+class IntentUpdateSchema(StrictSchema):
     amount = fields.Integer(strict=True, validate=validate.Range(min=50, max=99999999))
     currency = fields.String(validate=validate.OneOf(CURRENCIES))
     customer = _id(allow_none=True)
@@ -108,7 +110,7 @@ class IntentUpdateSchema(Strict):
     metadata = Metadata()
 
 
-class ConfirmSchema(Strict):
+class ConfirmSchema(StrictSchema):
     payment_method = _id()
     client_secret = fields.String(validate=validate.Length(max=200))
     off_session = fields.Boolean()
@@ -116,11 +118,11 @@ class ConfirmSchema(Strict):
     return_url = fields.Url()
 
 
-class CaptureSchema(Strict):
+class CaptureSchema(StrictSchema):
     amount_to_capture = fields.Integer(strict=True, validate=validate.Range(min=1))
 
 
-class CancelSchema(Strict):
+class CancelSchema(StrictSchema):
     cancellation_reason = fields.String(validate=validate.OneOf(CANCEL_REASONS))
 
 
@@ -132,7 +134,7 @@ class IntentListArgs(ListArgsSchema):
     customer = fields.String(validate=validate.Length(max=80))
 
 
-class RefundCreateSchema(Strict):
+class RefundCreateSchema(StrictSchema):
     payment_intent = _id(required=True)
     amount = fields.Integer(strict=True, validate=validate.Range(min=1))
     reason = fields.String(
@@ -149,7 +151,7 @@ class ChargeListArgs(ListArgsSchema):
     payment_intent = fields.String(validate=validate.Length(max=80))
 
 
-class SetupIntentCreateSchema(Strict):
+class SetupIntentCreateSchema(StrictSchema):
     customer = _id()
     payment_method = _id()
     payment_method_types = fields.List(fields.String(validate=validate.OneOf(PM_TYPES)))
@@ -159,36 +161,36 @@ class SetupIntentCreateSchema(Strict):
     metadata = Metadata()
 
 
-class SetupCancelSchema(Strict):
+class SetupCancelSchema(StrictSchema):
     cancellation_reason = fields.String(
         validate=validate.OneOf(["abandoned", "requested_by_customer", "duplicate"])
     )
 
 
-class LinkTokenCreateSchema(Strict):
+class LinkTokenCreateSchema(StrictSchema):
     client_name = fields.String(validate=validate.Length(max=100))
     user = fields.Dict()
 
 
-class SandboxPublicTokenSchema(Strict):
+class SandboxPublicTokenSchema(StrictSchema):
     institution_id = fields.String(validate=validate.Length(max=40))
 
 
-class BankAccountCreateSchema(Strict):
+class BankAccountCreateSchema(StrictSchema):
     public_token = fields.String(required=True, validate=validate.Length(min=10, max=200))
     account_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     customer = _id()
     billing_details = fields.Nested(BillingDetailsSchema)
 
 
-class ExternalAccountSchema(Strict):
+class ExternalAccountSchema(StrictSchema):
     routing_number = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{9}$"))
     account_number = fields.String(
         required=True, load_only=True, validate=validate.Regexp(r"^[0-9]{4,17}$")
     )
 
 
-class AccountCreateSchema(Strict):
+class AccountCreateSchema(StrictSchema):
     type = fields.String(validate=validate.OneOf(["custom", "express", "standard"]))
     country = fields.String(validate=validate.Regexp(r"^[A-Z]{2}$"))
     default_currency = fields.String(validate=validate.OneOf(CURRENCIES))
@@ -198,50 +200,3 @@ class AccountCreateSchema(Strict):
     external_account = fields.Nested(ExternalAccountSchema)
     tos_acceptance = fields.Dict()
     metadata = Metadata()
-
-
-def _object_schema(name: str, names: str) -> type[Schema]:
-    """Response schemas: every documented field, passed through as JSON."""
-    attrs: dict[str, Any] = {n: fields.Raw(allow_none=True) for n in names.split()}
-    return type(name, (Schema,), attrs)
-
-
-_COMMON = "id object created livemode"
-PaymentMethodSchema = _object_schema(
-    "PaymentMethodSchema", f"{_COMMON} type customer billing_details card us_bank_account metadata"
-)
-PaymentIntentSchema = _object_schema(
-    "PaymentIntentSchema",
-    f"{_COMMON} amount amount_capturable amount_received application canceled_at "
-    "cancellation_reason capture_method charges client_secret confirmation_method currency "
-    "customer description invoice last_payment_error latest_charge metadata next_action "
-    "on_behalf_of payment_method payment_method_options payment_method_types receipt_email "
-    "review setup_future_usage shipping status",
-)
-ChargeSchema = _object_schema(
-    "ChargeSchema",
-    f"{_COMMON} amount amount_captured amount_refunded currency captured paid refunded status "
-    "payment_intent payment_method failure_code failure_message outcome metadata",
-)
-RefundSchema = _object_schema(
-    "RefundSchema",
-    f"{_COMMON} amount charge currency payment_intent reason status failure_reason metadata",
-)
-SetupIntentSchema = _object_schema(
-    "SetupIntentSchema",
-    f"{_COMMON} cancellation_reason client_secret customer description last_setup_error "
-    "metadata next_action payment_method payment_method_types status usage",
-)
-AccountSchema = _object_schema(
-    "AccountSchema",
-    f"{_COMMON} type country default_currency email business_profile company charges_enabled "
-    "payouts_enabled details_submitted requirements external_accounts metadata",
-)
-LinkTokenSchema = _object_schema("LinkTokenSchema", "link_token expiration")
-PublicTokenSchema = _object_schema("PublicTokenSchema", "public_token accounts")
-
-
-PaymentMethodListSchema = list_schema(PaymentMethodSchema)
-ChargeListSchema = list_schema(ChargeSchema)
-PaymentIntentListSchema = list_schema(PaymentIntentSchema)
-RefundListSchema = list_schema(RefundSchema)

@@ -11,7 +11,7 @@ from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id
 from dealerhub.errors import CardDeclined, InvalidRequest, NotFound
 from dealerhub.events.service import record_event
-from dealerhub.payments import attempts, methods, render
+from dealerhub.payments import attempts, methods
 from dealerhub.payments.common import (
     PaymentsConfig,
     Processors,
@@ -21,6 +21,7 @@ from dealerhub.payments.common import (
     secret_matches,
 )
 from dealerhub.payments.models import PaymentMethod, SetupIntent
+from dealerhub.payments.response_schemas import PAYMENT_METHOD, SETUP_INTENT
 from dealerhub.payments.states import SI_EVENTS, SI_TRANSITIONS, SIStatus, check, move
 from dealerhub.tenancy import Tenant, get_owned
 
@@ -28,7 +29,7 @@ LABEL = "SetupIntent"
 
 
 def _snapshot(si: SetupIntent) -> dict[str, Any]:
-    out = render.setup_intent(si)
+    out: dict[str, Any] = SETUP_INTENT.dump(si)
     out["client_secret"] = None
     return out
 
@@ -166,7 +167,7 @@ def _apply(
         "code": result.failure_code or "card_declined",
         "decline_code": result.decline_code,
         "message": result.message or "Your card was declined.",
-        "payment_method": render.payment_method(pm),
+        "payment_method": PAYMENT_METHOD.dump(pm),
     }
     si.payment_method_id = None
     move(SI_TRANSITIONS, si, trigger, SIStatus.REQUIRES_PAYMENT_METHOD, label=LABEL)
@@ -176,7 +177,7 @@ def _apply(
             si.last_setup_error["message"],
             code=si.last_setup_error["code"],
             decline_code=result.decline_code,
-            setup_intent=render.setup_intent(si),
+            setup_intent=SETUP_INTENT.dump(si),
         )
 
 

@@ -268,10 +268,12 @@ def test_expiry_task_notices_at_thresholds_once(app, api, db, dealer, monkeypatc
     monkeypatch.setattr(
         "dealerhub.configuration.service.now", lambda: cert.not_after - 6 * 86400 - 10
     )
+    monkeypatch.setattr("dealerhub.db.now", lambda: cert.not_after - 6 * 86400 - 10)
     certificate_expiry_notices.delay()
     assert ("certificate.expiring", 6) in kinds()
     monkeypatch.setattr(health, "now", lambda: cert.not_after + 10)
     monkeypatch.setattr("dealerhub.configuration.service.now", lambda: cert.not_after + 10)
+    monkeypatch.setattr("dealerhub.db.now", lambda: cert.not_after + 10)
     certificate_expiry_notices.delay()
     certificate_expiry_notices.delay()
     assert sorted(k for k, _ in kinds()) == ["certificate.expired"] + ["certificate.expiring"] * 2

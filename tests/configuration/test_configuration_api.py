@@ -4,7 +4,8 @@ import json
 
 from sqlmodel import select
 
-from dealerhub.configuration.models import AuditEntry, Configuration
+from dealerhub.audit import AuditEntry
+from dealerhub.configuration.models import Configuration
 from dealerhub.configuration.service import resolved_config
 from dealerhub.events.models import Event
 from dealerhub.tenancy import Tenant

@@ -6,7 +6,7 @@ import logging
 import pytest
 from sqlmodel import select
 
-from dealerhub.configuration.models import AuditEntry
+from dealerhub.audit import AuditEntry
 from dealerhub.credit.models import CreditCheck
 from dealerhub.events.models import Event
 from tests.conftest import assert_error

@@ -37,9 +37,11 @@ def _fresh_tls_cache():
 def settings_extra(app, monkeypatch):
     def apply(**extra):
         settings = app.extensions["settings"]
-        monkeypatch.setitem(
-            app.extensions, "settings", settings.with_overrides(extra={**settings.extra, **extra})
-        )
+        changed = settings.with_overrides(extra={**settings.extra, **extra})
+        monkeypatch.setitem(app.extensions, "settings", changed)
+        # The connector registry reads its settings (CA bundle, timeout) from its own copy.
+        registry = app.extensions["connectors"].replace(settings=changed)
+        monkeypatch.setitem(app.extensions, "connectors", registry)
 
     return apply
 
