@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for area in AREAS:
         area.init_app(wiring)
     app.extensions["beat_schedule"] = wiring.beat_schedule
+    app.extensions["error_renderers"] = wiring.error_renderers
     lifecycle.install(app)
     bind_celery(app)
     return app

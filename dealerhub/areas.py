@@ -4,6 +4,7 @@ the area has commands, an ``init_cli(group)``. ``dealerhub.app.AREAS`` lists the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,8 +14,11 @@ from flask_smorest import Api
 
 @dataclass
 class Wiring:
-    """What ``create_app`` hands each area's ``init_app``; it collects the beat schedule."""
+    """What ``create_app`` hands each area's ``init_app``; it collects the beat schedule and
+    the error renderers of surfaces that are not the JSON API (keyed by blueprint name, each
+    ``(error, request_id) -> Response``; see ``dealerhub.lifecycle``)."""
 
     app: Flask
     api: Api
     beat_schedule: dict[str, dict[str, Any]] = field(default_factory=dict)
+    error_renderers: dict[str, Callable[..., Any]] = field(default_factory=dict)

@@ -11,6 +11,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
@@ -189,15 +190,28 @@ def _log_access(response: Response) -> None:
     )
 
 
-def _envelope(error: DealerhubError) -> Response:
+ErrorRenderer = Callable[[DealerhubError, str | None], Response]
+
+
+def render_api_error(error: DealerhubError, request_id: str | None) -> Response:
+    """The API's one error envelope (docs/API conventions), for every status."""
     body = error.to_dict()
-    body["request_id"] = g.get("request_id")
+    body["request_id"] = request_id
     response = current_app.response_class(
         json.dumps({"error": body}), status=error.status, mimetype="application/json"
     )
     for name, value in error.headers.items():
         response.headers[name] = value
     return response
+
+
+def _envelope(error: DealerhubError) -> Response:
+    """The error rendered for the surface the request came through: a blueprint whose users
+    are not API clients (the staff desk's HTML pages, PEN's own body) registers its renderer
+    in ``Wiring.error_renderers``; everything else gets the API envelope."""
+    renderers: dict[str, ErrorRenderer] = current_app.extensions.get("error_renderers", {})
+    render = renderers.get(request.blueprint or "", render_api_error)
+    return render(error, g.get("request_id"))
 
 
 def _render_error(error: DealerhubError) -> Response:

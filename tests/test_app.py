@@ -106,3 +106,19 @@ def test_unexpected_exception_is_500_without_internals(app, base_settings, caplo
     # The traceback is logged, with the key masked.
     assert "sk_test_abcdefghijkl" not in caplog.text
     assert "sk_test_********" in caplog.text
+
+
+def test_a_surface_renders_its_own_errors(toy_app, toy_api, monkeypatch):
+    """A blueprint whose users are not API clients (the staff desk, PEN) registers its own
+    error renderer; the API's envelope stays the default everywhere else."""
+    from flask import Response
+
+    def plain(error, request_id):
+        return Response(f"{error.code} ({request_id})", status=error.status, mimetype="text/plain")
+
+    monkeypatch.setitem(toy_app.extensions["error_renderers"], "toy", plain)
+    r = toy_api.post("/toy/widgets", json={"name": "x", "fail": True})
+    assert r.status_code == 400 and r.mimetype == "text/plain"
+    assert r.get_data(as_text=True).startswith("parameter_invalid (req_")
+    other = toy_api.get("/payment/customers/cus_missing")
+    assert other.status_code == 404 and other.get_json()["error"]["code"] == "resource_missing"
