@@ -191,5 +191,7 @@ def _drop_pending(session: Session, _previous_transaction: Any) -> None:
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_endpoints(session: Session, _transaction: Any) -> None:
-    session.info.pop(_ENDPOINTS, None)
+def _forget_endpoints(session: Session, transaction: SessionTransaction) -> None:
+    # Only when the outermost transaction ends: each flush runs in a subtransaction of its own.
+    if transaction.parent is None:
+        session.info.pop(_ENDPOINTS, None)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from dealerhub.dealers.models import Dealer
 from dealerhub.events.models import Event, WebhookDelivery
 from dealerhub.events.service import record_event
 from dealerhub.tenancy import Tenant
@@ -87,6 +88,21 @@ def test_deliveries_are_written_with_their_events(api, db, dealer, receiver):
         (first, endpoint_id, "succeeded")
     ]
     assert len(receiver.requests) == 1
+
+
+def test_endpoints_are_read_once_per_transaction(db, dealer, statements):
+    tenant = Tenant(dealer.id, False)
+    with db.transaction() as s:
+        record_event(s, tenant, "thing.one", {"id": "x_1"})
+        row = s.get(Dealer, dealer.id)
+        assert row is not None
+        row.name = "Renamed Motors"
+        s.flush()  # the unit of work's flush runs in a subtransaction of its own
+        record_event(s, tenant, "thing.two", {"id": "x_1"})
+    with db.transaction() as s:
+        record_event(s, tenant, "thing.three", {"id": "x_1"})
+    reads = [q for q in statements if q.startswith("SELECT webhook_endpoints.id")]
+    assert len(reads) == 2  # one per transaction
 
 
 def _deliveries(db: Any, dealer_id: str) -> list[tuple[str, str]]:
