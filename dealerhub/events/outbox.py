@@ -15,7 +15,8 @@ or commit, and just before a savepoint begins, so:
   would have removed rows already written.
 
 Deliveries are handed to the broker after the commit; the periodic sweep re-sends whatever
-never got there.
+never got there. The hooks below listen on the sessions of :class:`dealerhub.db.Database`
+(its sessionmakers), not on every SQLAlchemy session.
 """
 
 from __future__ import annotations
@@ -29,14 +30,13 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    event,
     insert,
     select,
 )
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlmodel import col
 
-from dealerhub.db import new_id
+from dealerhub.db import new_id, session_listener
 from dealerhub.events.models import (
     DeliveryStatus,
     EndpointStatus,
@@ -152,23 +152,23 @@ def _matching_endpoints(
     return [id_ for id_, enabled in cache[tenant] if matches_any(enabled, type_)]
 
 
-@event.listens_for(Session, "before_flush")
+@session_listener("before_flush")
 def _before_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
     write_pending(session)
 
 
-@event.listens_for(Session, "before_commit")
+@session_listener("before_commit")
 def _before_commit(session: Session) -> None:
     # Fires for the outer transaction and for each savepoint that is released.
     write_pending(session)
 
 
-@event.listens_for(Session, "do_orm_execute")
+@session_listener("do_orm_execute")
 def _before_query(state: ORMExecuteState) -> None:
     write_pending(state.session)
 
 
-@event.listens_for(Session, "after_transaction_create")
+@session_listener("after_transaction_create")
 def _before_savepoint(session: Session, transaction: SessionTransaction) -> None:
     # Events recorded before a savepoint belong to the enclosing transaction: write them
     # there (the SAVEPOINT itself is emitted later, on the savepoint's first statement), so
@@ -177,20 +177,20 @@ def _before_savepoint(session: Session, transaction: SessionTransaction) -> None
         write_pending(session, transaction.parent.connection(None))
 
 
-@event.listens_for(Session, "transient_to_pending")
+@session_listener("transient_to_pending")
 def _new_endpoint(session: Session, instance: object) -> None:
-    # Checked here rather than in ``session.new`` at write time: new rows are INSERTed (and
-    # leave ``session.new``) by a flush step that may run before this module's.
+    # Checked when it is added rather than in ``session.new`` at write time: a flush that ran
+    # in between has already moved it out of ``session.new``.
     if isinstance(instance, WebhookEndpoint):
         session.info.pop(_ENDPOINTS, None)
 
 
-@event.listens_for(Session, "after_soft_rollback")
+@session_listener("after_soft_rollback")
 def _drop_pending(session: Session, _previous_transaction: Any) -> None:
     session.info.pop(_PENDING, None)
 
 
-@event.listens_for(Session, "after_transaction_end")
+@session_listener("after_transaction_end")
 def _forget_endpoints(session: Session, transaction: SessionTransaction) -> None:
     # Only when the outermost transaction ends: each flush runs in a subtransaction of its own.
     if transaction.parent is None:
