@@ -6,7 +6,7 @@ multi-row INSERT (plus one for the deliveries) just before the session's next fl
 or commit, and just before a savepoint begins, so:
 
 - a request that records several events (a payment records three or four) runs one statement
-  for them instead of one per event, and reads the webhook-endpoint list once;
+  for them instead of one per event, and reads the webhook-endpoint list once per transaction;
 - on SQLite, whose write transactions hold the database's single write lock from their first
   statement, a create that reads nothing first takes the lock only for its final burst of
   INSERTs and the COMMIT rather than for the whole request;
@@ -23,16 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Select,
-    Table,
-    and_,
-    bindparam,
-    insert,
-    select,
-)
+from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlmodel import col
 
@@ -103,41 +94,13 @@ def write_pending(session: Session, conn: Connection | None = None) -> None:
             enqueue_after_commit(session, deliver, delivery["id"])
 
 
-def _enabled(dealer_id: Any, livemode: Any) -> ColumnElement[bool]:
-    return and_(
-        col(WebhookEndpoint.dealer_id) == dealer_id,
-        col(WebhookEndpoint.livemode) == livemode,
-        col(WebhookEndpoint.status) == EndpointStatus.ENABLED.value,
-        col(WebhookEndpoint.deleted).is_(False),
-    )
-
-
 # Built once: constructing a statement costs more than running this one.
 _ENABLED = select(col(WebhookEndpoint.id), col(WebhookEndpoint.enabled_events)).where(
-    _enabled(bindparam("dealer_id"), bindparam("livemode"))
+    col(WebhookEndpoint.dealer_id) == bindparam("dealer_id"),
+    col(WebhookEndpoint.livemode) == bindparam("livemode"),
+    col(WebhookEndpoint.status) == EndpointStatus.ENABLED.value,
+    col(WebhookEndpoint.deleted).is_(False),
 )
-
-
-def with_enabled_endpoints(
-    query: Select[*tuple[Any, ...]], dealer_id: Any, livemode: Any
-) -> Select[*tuple[Any, ...]]:
-    """``query`` (which finds one row) outer-joined with the enabled webhook endpoints of the
-    tenant it names: one row per endpoint (columns ``endpoint_id``, ``endpoint_events``), or
-    one row of NULLs when there are none. A write request learns where its events will go
-    from the statement that checks its API key instead of a query of its own; see
-    :func:`use_endpoints`."""
-    return query.add_columns(
-        col(WebhookEndpoint.id).label("endpoint_id"),
-        col(WebhookEndpoint.enabled_events).label("endpoint_events"),
-    ).outerjoin(WebhookEndpoint, _enabled(dealer_id, livemode))
-
-
-def use_endpoints(session: Session, tenant: Tenant, endpoints: list[tuple[str, list[str]]]) -> None:
-    """Hand the session the tenant's enabled endpoints, read at the start of the request, for
-    its events. An endpoint created by a request that commits while this one runs may miss this
-    request's events, as it would had it been created a moment later; one this session
-    creates or changes itself is seen (the list is read again)."""
-    session.info.setdefault(_ENDPOINTS, {})[tenant] = endpoints
 
 
 def _matching_endpoints(
