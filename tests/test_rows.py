@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Relationship
 
 from dealerhub.db import new_id
+from dealerhub.dealers.models import ApiKey, Dealer, KeyKind
 from dealerhub.payments.models import Charge, PaymentIntent
-from dealerhub.rows import Row
+from dealerhub.rows import Row, insert_now
 
 
 class RowParent(Row, table=True):
@@ -222,3 +223,44 @@ def test_a_child_added_with_its_parent_gets_its_key(db: Any, relationship_tables
         loaded = s.get(RowChild, child.id)
         assert loaded is not None and loaded.parent_id == parent.id
         assert loaded.parent is not None and loaded.parent.name == "Ada"
+
+
+def test_insert_now_writes_pending_rows_parents_first_and_keeps_them(db: Any, statements: Any):
+    dealer_id = new_id("dlr")
+    key = ApiKey(
+        id=new_id("key"),
+        dealer_id=dealer_id,
+        kind=KeyKind.SECRET,
+        livemode=False,
+        key_hash=new_id("h"),
+        prefix="sk_test_",
+        last4="abcd",
+    )
+    dealer = Dealer(id=dealer_id, name="Order Motors")
+    with db.transaction() as s:
+        s.add_all([key, dealer])
+        insert_now(s, key, dealer)  # the child first: the foreign key needs the order
+        inserts = [x.split(" (")[0] for x in statements if x.startswith("INSERT")]
+        assert inserts == ["INSERT INTO dealers", "INSERT INTO api_keys"]
+        assert inspect(key).persistent and not s.new
+        assert s.get(ApiKey, key.id) is key
+        insert_now(s, key)  # no longer pending: nothing to do
+        key.last4 = "wxyz"  # a later change is an UPDATE at the next flush
+    assert len([x for x in statements if x.startswith("INSERT")]) == 2
+    assert [x.split(" SET")[0] for x in statements if x.startswith("UPDATE")] == ["UPDATE api_keys"]
+    with db.transaction(write=False) as s:
+        loaded = s.get(ApiKey, key.id)
+        assert loaded is not None and (loaded.dealer_id, loaded.last4) == (dealer_id, "wxyz")
+
+
+def test_insert_now_leaves_rows_with_relationships_to_the_unit_of_work(
+    db: Any, relationship_tables: None
+):
+    parent = RowParent(id=new_id("rp"), name="Ada", children=[RowChild(id=new_id("rc"))])
+    with db.transaction() as s:
+        s.add(parent)
+        insert_now(s, parent, *parent.children)
+        assert inspect(parent).pending  # still the unit of work's to write
+    with db.transaction(write=False) as s:
+        loaded = s.get(RowParent, parent.id)
+        assert loaded is not None and [c.parent_id for c in loaded.children] == [parent.id]
