@@ -1,5 +1,9 @@
 """Engine, sessions, the common columns, and after-commit hooks.
 
+Session event listeners (the after-commit hooks here, the outbox's) are attached to the
+sessionmakers of each :class:`Database` through :func:`session_listener`, never to SQLAlchemy's
+``Session`` class: sessions made elsewhere (another library's, a test's own) are left alone.
+
 SQLite and PostgreSQL run the same code. On SQLite, write transactions start with
 ``BEGIN IMMEDIATE`` so that "lock the row, check, update" sequences are serialised the way
 ``SELECT … FOR UPDATE`` serialises them on PostgreSQL.
@@ -11,6 +15,7 @@ import fcntl
 import os
 import secrets
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -33,6 +38,7 @@ SQLModel.metadata.naming_convention = {
 metadata: MetaData = SQLModel.metadata
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 _AFTER_COMMIT = "dealerhub_after_commit"
 
 
@@ -222,6 +228,13 @@ class Database:
         )
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False)
+        for identifier, fn in _SESSION_LISTENERS:
+            self._listen(identifier, fn)
+        _DATABASES.add(self)
+
+    def _listen(self, identifier: str, fn: Callable[..., Any]) -> None:
+        for factory in (self._read, self._write):
+            event.listen(factory, identifier, fn)
 
     def session(self, *, write: bool = True) -> Session:
         return (self._write if write else self._read)()
@@ -256,13 +269,32 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
     callbacks.append(callback)
 
 
-@event.listens_for(Session, "after_commit")
+# Session event listeners every Database attaches to its sessionmakers, and the databases made
+# so far (a listener registered after a Database exists is attached to it too).
+_SESSION_LISTENERS: list[tuple[str, Callable[..., Any]]] = []
+_DATABASES: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def session_listener(identifier: str) -> Callable[[F], F]:
+    """Decorator: listen for the :class:`~sqlalchemy.orm.SessionEvents` event ``identifier``
+    on the sessions of every :class:`Database` (``event.listen`` on its sessionmakers)."""
+
+    def register(fn: F) -> F:
+        _SESSION_LISTENERS.append((identifier, fn))
+        for database in list(_DATABASES):
+            database._listen(identifier, fn)
+        return fn
+
+    return register
+
+
+@session_listener("after_commit")
 def _run_after_commit(session: Session) -> None:
     callbacks = session.info.pop(_AFTER_COMMIT, [])
     for callback in callbacks:
         callback()
 
 
-@event.listens_for(Session, "after_soft_rollback")
+@session_listener("after_soft_rollback")
 def _drop_after_commit(session: Session, _previous_transaction: Any) -> None:
     session.info.pop(_AFTER_COMMIT, None)

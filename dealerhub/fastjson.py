@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from flask import Response
+from flask import Response, current_app
 from flask.json.provider import DefaultJSONProvider
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS
@@ -39,11 +39,15 @@ class JSONProvider(DefaultJSONProvider):
         return orjson.loads(s) if not kwargs else super().loads(s, **kwargs)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
-        """``jsonify`` (and flask-smorest's responses): Flask's own passes ``separators`` or
-        ``indent`` to :meth:`dumps`, which would send every response through the standard
-        library."""
-        obj = self._prepare_response_obj(args, kwargs)
-        pretty = self.compact is False or (self.compact is None and self._app.debug)
+        """``jsonify`` (and flask-smorest's responses), with Flask's documented semantics: one
+        positional argument is the object, several are a list, keyword arguments are a dict,
+        none is ``null``; indented when ``compact`` is ``False`` or (``compact`` unset) the app
+        is in debug mode. Flask's own passes ``separators`` or ``indent`` to :meth:`dumps`,
+        which would send every response through the standard library."""
+        if args and kwargs:
+            raise TypeError("app.json.response() takes either args or kwargs, not both")
+        obj: Any = (args[0] if len(args) == 1 else list(args)) if args else (kwargs or None)
+        pretty = self.compact is False or (self.compact is None and current_app.debug)
         option = _OPTIONS | orjson.OPT_INDENT_2 if pretty else _OPTIONS
         body = orjson.dumps(obj, default=self.default, option=option) + b"\n"
-        return Response(body, mimetype=self.mimetype)
+        return current_app.response_class(body, mimetype=self.mimetype)

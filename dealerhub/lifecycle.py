@@ -30,7 +30,6 @@ from dealerhub.errors import (
     NotFound,
     PermissionDenied,
 )
-from dealerhub.events import outbox
 from dealerhub.tenancy import Tenant
 
 log = logging.getLogger("dealerhub.request")
@@ -95,9 +94,9 @@ def _authenticate() -> None:
         # check is the first query of the request's own transaction, saving a connection
         # checkout and its round trips.
         with db.engine.connect().execution_options(sqlite_begin="NONE") as conn:
-            key = authenticate(conn=conn, raw_key=raw, endpoints=True)
+            key = authenticate(conn=conn, raw_key=raw)
     else:
-        key = authenticate(conn=session().connection(), raw_key=raw, endpoints=write)
+        key = authenticate(conn=session().connection(), raw_key=raw)
     if key is None:
         raise AuthenticationFailed("Invalid API key provided: " + raw[:8] + "…" + raw[-4:])
     kind, tenant, key_id = key.kind, Tenant(key.dealer_id, key.livemode), key.id
@@ -106,9 +105,6 @@ def _authenticate() -> None:
             "This endpoint needs a secret key; publishable keys may only retrieve or confirm "
             "an intent with its client_secret, look up trade-ins and create leads."
         )
-    if key.endpoints is not None:
-        # Where this write request's events go, read by the key check: see use_endpoints.
-        outbox.use_endpoints(session(), tenant, key.endpoints)
     g.tenant = tenant
     g.key_kind = kind.value
     actor_var.set(Actor("api_key", f"{kind.value}:{key_id}"))  # audit entries name the key

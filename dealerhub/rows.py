@@ -1,11 +1,12 @@
-"""How new rows are built and written: the base of every table model, and the flush step that
-INSERTs new objects with one prebuilt statement per table.
+"""The base of every table model: construction that writes the fields into the instance.
 
-A payment request makes three rows (payment method, intent, charge). SQLModel's constructor
-and SQLAlchemy's unit of work cost that request more than its INSERTs and its COMMIT
-together: both are general machinery (validation hooks, change history, dependency sorting,
-server-generated keys) that rows with app-assigned string ids and no relationships do not
-need. The session stays the one way to add objects; only the mechanics are cheaper.
+A payment request builds three rows (payment method, intent, charge). SQLModel's constructor
+sets each field through pydantic's and SQLAlchemy's ``__setattr__``, which cost that request
+more than its INSERTs; :class:`Row` writes the column fields straight into the instance
+instead. Relationships are assigned as attributes, so SQLAlchemy's instrumentation sees them
+(back references, cascades, foreign keys set at flush). New rows are written by SQLAlchemy's
+unit of work as usual; a hot path that makes a few rows and is done with them may write them
+itself with :func:`insert_now`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Insert, Table, event, insert
+from sqlalchemy import Insert, Table, insert
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlmodel import SQLModel
 
 _IMMUTABLE = (str, int, float, bool, type(None), enum.Enum)
@@ -29,8 +30,9 @@ class Row(SQLModel):
     """Base of every table model. Construction writes the fields straight into the instance,
     which is where SQLAlchemy reads a new row's values at INSERT and where it writes a loaded
     row's. SQLModel's own constructor sets each field through pydantic's and SQLAlchemy's
-    ``__setattr__`` instead (it does not validate table models either). Unknown keyword
-    arguments are an error here, where SQLModel would drop them silently."""
+    ``__setattr__`` instead (it does not validate table models either). Relationship
+    attributes (SQLModel ``Relationship``) are set by ordinary attribute assignment. Unknown
+    keyword arguments are an error here, where SQLModel would drop them silently."""
 
     def __init__(self, **data: Any) -> None:
         values = self.__dict__
@@ -42,7 +44,12 @@ class Row(SQLModel):
             elif default is not PydanticUndefined:
                 values[name] = default if isinstance(default, _IMMUTABLE) else deepcopy(default)
         if data:
-            raise TypeError(f"{type(self).__name__} has no field(s) {', '.join(sorted(data))}")
+            relationships = type(self).__sqlmodel_relationships__
+            unknown = sorted(name for name in data if name not in relationships)
+            if unknown:
+                raise TypeError(f"{type(self).__name__} has no field(s) {', '.join(unknown)}")
+            for name, value in data.items():
+                setattr(self, name, value)
 
 
 @cache
@@ -53,53 +60,57 @@ def _defaults(model: type[Row]) -> tuple[tuple[str, Any, Callable[[], Any] | Non
     )
 
 
-class _Plan(NamedTuple):
-    insert: Insert
-    order: int  # the table's place in foreign-key order (parents first)
+class _Insert(NamedTuple):
+    statement: Insert
+    depth: int  # foreign-key depth of the table: parents have smaller ones
     columns: tuple[tuple[str, str], ...]  # (attribute, column) pairs
-    keys: tuple[str, ...]  # primary-key attributes
+
+
+def _depth(table: Table, seen: frozenset[Table] = frozenset()) -> int:
+    parents = {fk.column.table for fk in table.foreign_keys} - {table} - seen
+    return 1 + max((_depth(p, seen | {table}) for p in parents), default=-1)
 
 
 @cache
-def _plan(model: type[Row]) -> _Plan:
+def _insert_of(model: type[Row]) -> _Insert | None:
+    """The prebuilt INSERT of ``model``'s table, or ``None`` for a model the unit of work must
+    write (one with relationships, whose foreign keys are set at flush)."""
     mapper = sa_inspect(model)
+    if mapper.relationships:
+        return None
     table: Table = mapper.local_table
-    return _Plan(
+    return _Insert(
         insert(table),
-        list(SQLModel.metadata.sorted_tables).index(table),
+        _depth(table),
         tuple((prop.key, prop.columns[0].key) for prop in mapper.column_attrs),
-        tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key),
     )
 
 
-@event.listens_for(Session, "before_flush")
-def _insert_new_rows(session: Session, _flush_context: Any, _instances: Any) -> None:
-    """INSERT the session's new rows, parents first, and make them persistent.
+def insert_now(session: Session, *rows: Row) -> None:
+    """INSERT those of ``rows`` that are pending in ``session`` now, each with a prebuilt Core
+    statement on the session's connection (parents first), and keep them in the session as
+    persistent objects, as if just loaded: later changes are UPDATEs at the next flush.
 
-    Savepoints are left to the unit of work: there, a failed INSERT is expected to be
-    caught and rolled back to the savepoint (inbound-event deduplication), and the unit of
-    work's bookkeeping is what puts the objects back the way they were."""
-    if session.in_nested_transaction():
+    Cheaper than the unit of work's INSERT for the few rows of a hot path. Rows of models with
+    relationships, and rows not pending, are left to the unit of work. Unlike rows the unit of
+    work wrote, a rollback does not make these transient again (they stay in the session,
+    expired): use it where the session ends with its transaction, as a request's does.
+    """
+    plans = [
+        (plan, row)
+        for row in rows
+        if (plan := _insert_of(type(row))) is not None and sa_inspect(row).pending
+    ]
+    if not plans:
         return
-    batches: dict[tuple[type[Row], frozenset[str]], list[Row]] = {}
-    for obj in session.new:
-        if isinstance(obj, Row) and all(
-            obj.__dict__.get(key) is not None for key in _plan(type(obj)).keys
-        ):
-            batches.setdefault((type(obj), frozenset(obj.__dict__)), []).append(obj)
-    if not batches:
-        return
+    plans.sort(key=lambda item: item[0].depth)
     conn = session.connection()
-    for (model, _), objs in sorted(batches.items(), key=lambda item: _plan(item[0][0]).order):
-        plan = _plan(model)
-        rows = [
-            {column: obj.__dict__[attr] for attr, column in plan.columns if attr in obj.__dict__}
-            for obj in objs
-        ]
-        conn.execute(plan.insert, rows if len(rows) > 1 else rows[0])
-        # The unit of work's own step after its INSERTs: pending -> persistent, recorded in
-        # the transaction so that a rollback makes the objects transient again. It is not
-        # public API (tests/test_rows.py pins the behaviour); the public way (expunge,
-        # make_transient_to_detached, add) walks cascades twice per object and costs a
-        # payment request about 50 us more.
-        session._register_persistent({sa_inspect(obj) for obj in objs})
+    for plan, row in plans:
+        values = row.__dict__
+        conn.execute(
+            plan.statement, {col: values[attr] for attr, col in plan.columns if attr in values}
+        )
+    for _, row in plans:
+        session.expunge(row)
+        make_transient_to_detached(row)
+        session.add(row)

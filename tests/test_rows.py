@@ -1,17 +1,54 @@
-"""``dealerhub.rows``: table models built by writing their fields into the instance, and new
-rows written by one prebuilt INSERT per table at flush."""
+"""``dealerhub.rows``: table models built by writing their fields into the instance (and their
+relationships through ordinary attribute assignment), written by SQLAlchemy's unit of work.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: SQLModel cannot resolve a ``list[...]``
+relationship annotation that is a string.
+"""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Relationship
 
 from dealerhub.db import new_id
 from dealerhub.dealers.models import ApiKey, Dealer, KeyKind
 from dealerhub.payments.models import Charge, PaymentIntent
+from dealerhub.rows import Row, insert_now
+
+
+class RowParent(Row, table=True):
+    """Test-only models on their own tables (created and dropped by ``relationship_tables``)."""
+
+    __tablename__ = "test_row_parents"
+
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=40)
+    children: list["RowChild"] = Relationship(back_populates="parent")
+
+
+class RowChild(Row, table=True):
+    __tablename__ = "test_row_children"
+
+    id: str = Field(primary_key=True, max_length=40)
+    parent_id: str | None = Field(default=None, foreign_key="test_row_parents.id", max_length=40)
+    amount: int = 0
+    parent: RowParent | None = Relationship(back_populates="children")
+
+
+_RELATIONSHIP_TABLES = [RowParent.__table__, RowChild.__table__]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def relationship_tables(app: Any) -> Iterator[None]:
+    engine = app.extensions["db"].engine
+    for table in _RELATIONSHIP_TABLES:
+        table.create(engine, checkfirst=True)
+    yield
+    for table in reversed(_RELATIONSHIP_TABLES):
+        table.drop(engine, checkfirst=True)
 
 
 def _intent(**extra: Any) -> PaymentIntent:
@@ -90,7 +127,7 @@ def _charge(pi: PaymentIntent) -> Charge:
     )
 
 
-def test_one_insert_per_table_then_updates_through_the_unit_of_work(db: Any, statements: Any):
+def test_new_rows_become_persistent_and_later_changes_are_updates(db: Any, statements: Any):
     pi = _intent()
     charges = [_charge(pi), _charge(pi)]
     with db.transaction() as s:
@@ -99,29 +136,25 @@ def test_one_insert_per_table_then_updates_through_the_unit_of_work(db: Any, sta
         assert inspect(pi).persistent and s.get(PaymentIntent, pi.id) is pi
         charges[1].status = "failed"
         s.flush()
-    inserts = [x.split(" (")[0] for x in statements if x.startswith("INSERT")]
-    assert sorted(inserts) == ["INSERT INTO charges", "INSERT INTO payment_intents"]
+    inserted = sorted({x.split(" (")[0] for x in statements if x.startswith("INSERT")})
+    assert inserted == ["INSERT INTO charges", "INSERT INTO payment_intents"]
     assert [x.split(" SET")[0] for x in statements if x.startswith("UPDATE")] == ["UPDATE charges"]
     with db.transaction() as s:
         assert s.get(Charge, charges[1].id).status == "failed"  # type: ignore[union-attr]
 
 
-def test_parents_are_inserted_before_children(db: Any):
-    dealer_id = new_id("dlr")
-    key = ApiKey(
-        id=new_id("key"),
-        dealer_id=dealer_id,
-        kind=KeyKind.SECRET,
-        livemode=False,
-        key_hash=new_id("h"),
-        prefix="sk_test_",
-        last4="abcd",
-    )
+def test_parents_are_inserted_before_children(db: Any, relationship_tables: None):
+    # The unit of work orders INSERTs by relationships (tables linked by a foreign key alone
+    # are flushed in turn, as create_dealer does).
+    parent = RowParent(id=new_id("rp"), name="Order Motors")
+    child = RowChild(id=new_id("rc"))
     with db.transaction() as s:
-        s.add(key)  # the child first: the foreign key (checked on SQLite too) needs the order
-        s.add(Dealer(id=dealer_id, name="Order Motors"))
+        s.add(child)  # the child first: the foreign key (checked on SQLite too) needs the order
+        s.add(parent)
+        child.parent = parent
     with db.transaction() as s:
-        assert s.get(ApiKey, key.id) is not None
+        loaded = s.get(RowChild, child.id)
+        assert loaded is not None and loaded.parent_id == parent.id
 
 
 def test_rolled_back_rows_are_transient_again(db: Any):
@@ -150,3 +183,84 @@ def test_a_savepoint_keeps_the_unit_of_work_semantics(db: Any):
         s.flush()
     with db.transaction() as s:
         assert s.get(PaymentIntent, kept.id) is not None
+
+
+def test_relationships_are_set_as_attributes():
+    child = RowChild(id=new_id("rc"))
+    parent = RowParent(id=new_id("rp"), name="Ada", children=[child])
+    assert child.parent is parent  # back_populates ran: SQLAlchemy saw the assignment
+    other = RowChild(id=new_id("rc"), parent=parent)
+    assert parent.children == [child, other]
+    assert RowParent(id=new_id("rp"), name="Bob").children == []
+    with pytest.raises(TypeError, match="RowParent has no field"):
+        RowParent(id=new_id("rp"), name="Eve", childs=[])
+
+
+def test_a_child_in_a_relationship_list_gets_its_parents_key(db: Any, relationship_tables: None):
+    parent = RowParent(id=new_id("rp"), name="Ada", children=[RowChild(id=new_id("rc"))])
+    parent.children.append(RowChild(id=new_id("rc"), amount=5))
+    with db.transaction() as s:
+        s.add(parent)  # the children come along by the relationship's cascade
+    with db.transaction(write=False) as s:
+        loaded = s.get(RowParent, parent.id)
+        assert loaded is not None
+        assert sorted((c.parent_id, c.amount) for c in loaded.children) == [
+            (parent.id, 0),
+            (parent.id, 5),
+        ]
+        stmt = select(RowChild.parent_id).where(  # type: ignore[call-overload]
+            RowChild.id.in_([c.id for c in parent.children])  # type: ignore[attr-defined]
+        )
+        assert list(s.scalars(stmt)) == [parent.id, parent.id]
+
+
+def test_a_child_added_with_its_parent_gets_its_key(db: Any, relationship_tables: None):
+    parent = RowParent(id=new_id("rp"), name="Ada")
+    child = RowChild(id=new_id("rc"), parent=parent)
+    with db.transaction() as s:
+        s.add(child)  # the parent first, by the unit of work's dependency order
+    with db.transaction(write=False) as s:
+        loaded = s.get(RowChild, child.id)
+        assert loaded is not None and loaded.parent_id == parent.id
+        assert loaded.parent is not None and loaded.parent.name == "Ada"
+
+
+def test_insert_now_writes_pending_rows_parents_first_and_keeps_them(db: Any, statements: Any):
+    dealer_id = new_id("dlr")
+    key = ApiKey(
+        id=new_id("key"),
+        dealer_id=dealer_id,
+        kind=KeyKind.SECRET,
+        livemode=False,
+        key_hash=new_id("h"),
+        prefix="sk_test_",
+        last4="abcd",
+    )
+    dealer = Dealer(id=dealer_id, name="Order Motors")
+    with db.transaction() as s:
+        s.add_all([key, dealer])
+        insert_now(s, key, dealer)  # the child first: the foreign key needs the order
+        inserts = [x.split(" (")[0] for x in statements if x.startswith("INSERT")]
+        assert inserts == ["INSERT INTO dealers", "INSERT INTO api_keys"]
+        assert inspect(key).persistent and not s.new
+        assert s.get(ApiKey, key.id) is key
+        insert_now(s, key)  # no longer pending: nothing to do
+        key.last4 = "wxyz"  # a later change is an UPDATE at the next flush
+    assert len([x for x in statements if x.startswith("INSERT")]) == 2
+    assert [x.split(" SET")[0] for x in statements if x.startswith("UPDATE")] == ["UPDATE api_keys"]
+    with db.transaction(write=False) as s:
+        loaded = s.get(ApiKey, key.id)
+        assert loaded is not None and (loaded.dealer_id, loaded.last4) == (dealer_id, "wxyz")
+
+
+def test_insert_now_leaves_rows_with_relationships_to_the_unit_of_work(
+    db: Any, relationship_tables: None
+):
+    parent = RowParent(id=new_id("rp"), name="Ada", children=[RowChild(id=new_id("rc"))])
+    with db.transaction() as s:
+        s.add(parent)
+        insert_now(s, parent, *parent.children)
+        assert inspect(parent).pending  # still the unit of work's to write
+    with db.transaction(write=False) as s:
+        loaded = s.get(RowParent, parent.id)
+        assert loaded is not None and [c.parent_id for c in loaded.children] == [parent.id]

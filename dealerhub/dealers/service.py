@@ -13,7 +13,6 @@ from dealerhub.crypto import hash_key
 from dealerhub.db import new_id, now
 from dealerhub.dealers.models import ApiKey, Dealer, KeyKind
 from dealerhub.errors import InvalidRequest, NotFound
-from dealerhub.events import outbox
 
 
 @dataclass(frozen=True)
@@ -99,8 +98,6 @@ class KeyIdentity:
     dealer_id: str
     livemode: bool
     kind: KeyKind
-    # (id, enabled_events) of the tenant's enabled webhook endpoints, when asked for.
-    endpoints: list[tuple[str, list[str]]] | None = None
 
 
 _KEY_BY_HASH = select(
@@ -112,29 +109,16 @@ _KEY_BY_HASH = select(
 ).where(col(ApiKey.key_hash) == bindparam("key_hash"))
 
 
-_KEY_WITH_ENDPOINTS = outbox.with_enabled_endpoints(
-    _KEY_BY_HASH, col(ApiKey.dealer_id), col(ApiKey.livemode)
-)
-
-
-def authenticate(*, conn: Connection, raw_key: str, endpoints: bool = False) -> KeyIdentity | None:
-    """The active key matching ``raw_key``, or ``None`` (unknown, malformed or expired).
-    With ``endpoints``, the same statement also reads its tenant's enabled webhook endpoints
-    (``KeyIdentity.endpoints``), which a write request's events go to.
+def authenticate(*, conn: Connection, raw_key: str) -> KeyIdentity | None:
+    """The identity of the active key matching ``raw_key``, or ``None`` (unknown, malformed or
+    expired).
 
     Runs on every request, so it is a plain Core query on a connection, not an ORM load, and
     the statement is built once (building one costs more than running it).
     """
     if not raw_key.startswith(("sk_test_", "sk_live_", "pk_test_", "pk_live_")):
         return None
-    query = _KEY_WITH_ENDPOINTS if endpoints else _KEY_BY_HASH
-    rows = conn.execute(query, {"key_hash": hash_key(raw_key)}).all()
-    if not rows or (rows[0].expires_at is not None and rows[0].expires_at <= now()):
+    row = conn.execute(_KEY_BY_HASH, {"key_hash": hash_key(raw_key)}).first()
+    if row is None or (row.expires_at is not None and row.expires_at <= now()):
         return None
-    row = rows[0]
-    found = (
-        [(r.endpoint_id, r.endpoint_events) for r in rows if r.endpoint_id is not None]
-        if endpoints
-        else None
-    )
-    return KeyIdentity(row.id, row.dealer_id, row.livemode, row.kind, found)
+    return KeyIdentity(row.id, row.dealer_id, row.livemode, row.kind)

@@ -6,7 +6,7 @@ multi-row INSERT (plus one for the deliveries) just before the session's next fl
 or commit, and just before a savepoint begins, so:
 
 - a request that records several events (a payment records three or four) runs one statement
-  for them instead of one per event, and reads the webhook-endpoint list once;
+  for them instead of one per event, and reads the webhook-endpoint list once per transaction;
 - on SQLite, whose write transactions hold the database's single write lock from their first
   statement, a create that reads nothing first takes the lock only for its final burst of
   INSERTs and the COMMIT rather than for the whole request;
@@ -15,28 +15,19 @@ or commit, and just before a savepoint begins, so:
   would have removed rows already written.
 
 Deliveries are handed to the broker after the commit; the periodic sweep re-sends whatever
-never got there.
+never got there. The hooks below listen on the sessions of :class:`dealerhub.db.Database`
+(its sessionmakers), not on every SQLAlchemy session.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Select,
-    Table,
-    and_,
-    bindparam,
-    event,
-    insert,
-    select,
-)
+from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlmodel import col
 
-from dealerhub.db import new_id
+from dealerhub.db import new_id, session_listener
 from dealerhub.events import jobs
 from dealerhub.events.models import (
     DeliveryStatus,
@@ -102,41 +93,13 @@ def write_pending(session: Session, conn: Connection | None = None) -> None:
             enqueue_after_commit(session, jobs.DELIVER, delivery["id"])
 
 
-def _enabled(dealer_id: Any, livemode: Any) -> ColumnElement[bool]:
-    return and_(
-        col(WebhookEndpoint.dealer_id) == dealer_id,
-        col(WebhookEndpoint.livemode) == livemode,
-        col(WebhookEndpoint.status) == EndpointStatus.ENABLED.value,
-        col(WebhookEndpoint.deleted).is_(False),
-    )
-
-
 # Built once: constructing a statement costs more than running this one.
 _ENABLED = select(col(WebhookEndpoint.id), col(WebhookEndpoint.enabled_events)).where(
-    _enabled(bindparam("dealer_id"), bindparam("livemode"))
+    col(WebhookEndpoint.dealer_id) == bindparam("dealer_id"),
+    col(WebhookEndpoint.livemode) == bindparam("livemode"),
+    col(WebhookEndpoint.status) == EndpointStatus.ENABLED.value,
+    col(WebhookEndpoint.deleted).is_(False),
 )
-
-
-def with_enabled_endpoints(
-    query: Select[*tuple[Any, ...]], dealer_id: Any, livemode: Any
-) -> Select[*tuple[Any, ...]]:
-    """``query`` (which finds one row) outer-joined with the enabled webhook endpoints of the
-    tenant it names: one row per endpoint (columns ``endpoint_id``, ``endpoint_events``), or
-    one row of NULLs when there are none. A write request learns where its events will go
-    from the statement that checks its API key instead of a query of its own; see
-    :func:`use_endpoints`."""
-    return query.add_columns(
-        col(WebhookEndpoint.id).label("endpoint_id"),
-        col(WebhookEndpoint.enabled_events).label("endpoint_events"),
-    ).outerjoin(WebhookEndpoint, _enabled(dealer_id, livemode))
-
-
-def use_endpoints(session: Session, tenant: Tenant, endpoints: list[tuple[str, list[str]]]) -> None:
-    """Hand the session the tenant's enabled endpoints, read at the start of the request, for
-    its events. An endpoint created by a request that commits while this one runs may miss this
-    request's events, as it would had it been created a moment later; one this session
-    creates or changes itself is seen (the list is read again)."""
-    session.info.setdefault(_ENDPOINTS, {})[tenant] = endpoints
 
 
 def _matching_endpoints(
@@ -151,23 +114,23 @@ def _matching_endpoints(
     return [id_ for id_, enabled in cache[tenant] if matches_any(enabled, type_)]
 
 
-@event.listens_for(Session, "before_flush")
+@session_listener("before_flush")
 def _before_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
     write_pending(session)
 
 
-@event.listens_for(Session, "before_commit")
+@session_listener("before_commit")
 def _before_commit(session: Session) -> None:
     # Fires for the outer transaction and for each savepoint that is released.
     write_pending(session)
 
 
-@event.listens_for(Session, "do_orm_execute")
+@session_listener("do_orm_execute")
 def _before_query(state: ORMExecuteState) -> None:
     write_pending(state.session)
 
 
-@event.listens_for(Session, "after_transaction_create")
+@session_listener("after_transaction_create")
 def _before_savepoint(session: Session, transaction: SessionTransaction) -> None:
     # Events recorded before a savepoint belong to the enclosing transaction: write them
     # there (the SAVEPOINT itself is emitted later, on the savepoint's first statement), so
@@ -176,19 +139,21 @@ def _before_savepoint(session: Session, transaction: SessionTransaction) -> None
         write_pending(session, transaction.parent.connection(None))
 
 
-@event.listens_for(Session, "transient_to_pending")
+@session_listener("transient_to_pending")
 def _new_endpoint(session: Session, instance: object) -> None:
-    # Checked here rather than in ``session.new`` at write time: new rows are INSERTed (and
-    # leave ``session.new``) by a flush step that may run before this module's.
+    # Checked when it is added rather than in ``session.new`` at write time: a flush that ran
+    # in between has already moved it out of ``session.new``.
     if isinstance(instance, WebhookEndpoint):
         session.info.pop(_ENDPOINTS, None)
 
 
-@event.listens_for(Session, "after_soft_rollback")
+@session_listener("after_soft_rollback")
 def _drop_pending(session: Session, _previous_transaction: Any) -> None:
     session.info.pop(_PENDING, None)
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget_endpoints(session: Session, _transaction: Any) -> None:
-    session.info.pop(_ENDPOINTS, None)
+@session_listener("after_transaction_end")
+def _forget_endpoints(session: Session, transaction: SessionTransaction) -> None:
+    # Only when the outermost transaction ends: each flush runs in a subtransaction of its own.
+    if transaction.parent is None:
+        session.info.pop(_ENDPOINTS, None)

@@ -20,7 +20,7 @@ from dealerhub.errors import CardDeclined, InvalidRequest, NotFound
 from dealerhub.events.service import record_event
 from dealerhub.payments import attempts, jobs, methods
 from dealerhub.payments.accounts import require_payable_account
-from dealerhub.payments.charges import add_charge, no_charges_yet
+from dealerhub.payments.charges import add_charge, charges_of, no_charges_yet
 from dealerhub.payments.common import (
     PaymentsConfig,
     Processors,
@@ -32,6 +32,7 @@ from dealerhub.payments.common import (
 from dealerhub.payments.models import Charge, PaymentIntent, PaymentMethod
 from dealerhub.payments.response_schemas import CHARGE, PAYMENT_INTENT, PAYMENT_METHOD
 from dealerhub.payments.states import PI_EVENTS, PI_TRANSITIONS, PIStatus, check, move
+from dealerhub.rows import insert_now
 from dealerhub.tasks import enqueue_after_commit
 from dealerhub.tenancy import Tenant, get_owned, scoped
 
@@ -116,6 +117,8 @@ def create_intent(
         _confirm_locked(
             session, tenant, config, pi, pm, processors, off_session=data.get("off_session")
         )
+    # The request's hot path: its new rows by prebuilt INSERTs rather than the unit of work.
+    insert_now(session, *([pm] if pm else []), pi, *charges_of(session, pi))
     return pi
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from dealerhub.dealers.models import Dealer
 from dealerhub.events.models import Event, WebhookDelivery
 from dealerhub.events.service import record_event
 from dealerhub.tenancy import Tenant
@@ -89,6 +90,21 @@ def test_deliveries_are_written_with_their_events(api, db, dealer, receiver):
     assert len(receiver.requests) == 1
 
 
+def test_endpoints_are_read_once_per_transaction(db, dealer, statements):
+    tenant = Tenant(dealer.id, False)
+    with db.transaction() as s:
+        record_event(s, tenant, "thing.one", {"id": "x_1"})
+        row = s.get(Dealer, dealer.id)
+        assert row is not None
+        row.name = "Renamed Motors"
+        s.flush()  # the unit of work's flush runs in a subtransaction of its own
+        record_event(s, tenant, "thing.two", {"id": "x_1"})
+    with db.transaction() as s:
+        record_event(s, tenant, "thing.three", {"id": "x_1"})
+    reads = [q for q in statements if q.startswith("SELECT webhook_endpoints.id")]
+    assert len(reads) == 2  # one per transaction
+
+
 def _deliveries(db: Any, dealer_id: str) -> list[tuple[str, str]]:
     with db.transaction(write=False) as s:
         stmt = select(col(WebhookDelivery.endpoint_id), col(Event.type)).join(
@@ -98,7 +114,7 @@ def _deliveries(db: Any, dealer_id: str) -> list[tuple[str, str]]:
     return sorted((r[0], r[1]) for r in rows)
 
 
-def test_a_write_request_learns_its_endpoints_from_the_key_check(
+def test_the_outbox_reads_the_endpoints_once_and_the_key_check_only_the_key(
     api, db, dealer, receiver, statements
 ):
     made = [
@@ -111,10 +127,11 @@ def test_a_write_request_learns_its_endpoints_from_the_key_check(
     r = api.post("/payment/customers", json={"name": "Ada"})
     seen = list(statements)
     assert r.status_code == 200, r.get_json()
-    # One statement checked the key and read the endpoints; the outbox did not read them again.
+    # The key check reads the key alone; the outbox reads the endpoints once for the request.
     (key_check,) = [q for q in seen if q.startswith("SELECT api_keys.")]
-    assert "JOIN webhook_endpoints" in key_check
-    assert not [q for q in seen if q.startswith("SELECT webhook_endpoints.id, webhook_endpoints.")]
+    assert "webhook_endpoints" not in key_check
+    reads = [q for q in seen if q.startswith("SELECT webhook_endpoints.id, webhook_endpoints.")]
+    assert len(reads) == 1
     customer = [(e, t) for e, t in _deliveries(db, dealer.id) if t == "customer.created"]
     assert customer == sorted([(ids[0], "customer.created"), (ids[1], "customer.created")])
 

@@ -1,0 +1,57 @@
+"""Session hooks (after-commit callbacks, the outbox) listen on the sessions of each
+``Database``, through its sessionmakers, and leave every other SQLAlchemy session alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dealerhub.db import Database, after_commit, session_listener
+
+
+def test_after_commit_callbacks_run_on_commit_and_are_dropped_on_rollback(db: Any):
+    ran: list[str] = []
+    for write in (True, False):
+        with db.transaction(write=write) as s:
+            after_commit(s, lambda w=write: ran.append(f"committed {w}"))
+    s = db.session()
+    s.connection()
+    after_commit(s, lambda: ran.append("rolled back"))
+    s.rollback()
+    s.connection()
+    s.commit()
+    s.close()
+    assert ran == ["committed True", "committed False"]
+
+
+def test_sessions_of_other_sessionmakers_get_no_hooks(db: Any):
+    ran: list[str] = []
+    with Session(db.engine) as s:
+        after_commit(s, lambda: ran.append("x"))
+        s.connection()
+        s.commit()
+    assert ran == []
+
+
+def test_a_listener_reaches_databases_made_before_and_after_it(database_url: str):
+    seen: list[str] = []
+    early = Database(database_url)
+    try:
+
+        @session_listener("after_begin")
+        def _begun(session: Any, _transaction: Any, _conn: Any) -> None:
+            if session.info.get("test_db_sessions"):
+                seen.append(session.info["test_db_sessions"])
+
+        late = Database(database_url)
+        try:
+            for name, database in (("early", early), ("late", late)):
+                with database.transaction(write=False) as s:
+                    s.info["test_db_sessions"] = name
+                    s.connection()
+        finally:
+            late.dispose()
+    finally:
+        early.dispose()
+    assert seen == ["early", "late"]
