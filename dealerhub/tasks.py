@@ -149,7 +149,7 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 }
 
 
-def _drop_connections() -> None:
+def drop_connections() -> None:
     """Forget broker pools and routing built for an earlier configuration (tests build
     several apps in one process; a worker process configures once)."""
     if "amqp" in vars(celery):
@@ -165,7 +165,7 @@ def init_celery(
     global _flask_app
     _flask_app = flask
     schedule = {**BEAT_SCHEDULE, **beat_schedule}
-    _drop_connections()
+    drop_connections()
     celery.conf.update(
         # One queue name per deployment (or per test run sharing a Redis server).
         task_default_queue=settings.option("TASK_QUEUE", "celery"),

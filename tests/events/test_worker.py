@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import kombu.pools
 import pytest
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import select
@@ -21,7 +20,7 @@ from dealerhub.app import create_app
 from dealerhub.events.models import WebhookDelivery
 from dealerhub.events.tasks import deliver, sweep_deliveries
 from dealerhub.events.testing import Receiver
-from dealerhub.tasks import celery
+from dealerhub.tasks import celery, drop_connections
 from tests.conftest import BROKER_URL, Api, bind_tasks_to, make_dealer
 from tests.events.conftest import emit
 
@@ -62,9 +61,7 @@ def worker_app(request, app, base_settings, tmp_path) -> Iterator[Any]:
 
 def reset_broker_pools() -> None:
     """Celery caches broker connections and producers; a new broker URL needs fresh ones."""
-    kombu.pools.reset()
-    celery._pool = None
-    celery.amqp._producer_pool = None
+    drop_connections()
 
 
 def delivery_of(db: Any, event_id: str) -> WebhookDelivery:
