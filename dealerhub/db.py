@@ -229,10 +229,11 @@ class Database:
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False)
         for identifier, fn in _SESSION_LISTENERS:
-            self._listen(identifier, fn)
+            self.listen(identifier, fn)
         _DATABASES.add(self)
 
-    def _listen(self, identifier: str, fn: Callable[..., Any]) -> None:
+    def listen(self, identifier: str, fn: Callable[..., Any]) -> None:
+        """Attach a session event listener to this database's sessions."""
         for factory in (self._read, self._write):
             event.listen(factory, identifier, fn)
 
@@ -282,7 +283,7 @@ def session_listener(identifier: str) -> Callable[[F], F]:
     def register(fn: F) -> F:
         _SESSION_LISTENERS.append((identifier, fn))
         for database in list(_DATABASES):
-            database._listen(identifier, fn)
+            database.listen(identifier, fn)
         return fn
 
     return register

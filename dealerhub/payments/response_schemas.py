@@ -109,7 +109,7 @@ class OutcomeSchema(ResponseSchema):
     network_status = Str(allow_none=True)
     reason = Str(allow_none=True)
     risk_level = Str(allow_none=True)
-    type = Str(metadata={"description": "authorized, issuer_declined, blocked or pending"})
+    type = Str(metadata={"description": "authorized, issuer_declined, blocked, pending or unknown"})
     seller_message = Str(allow_none=True)
     checks = StrMap()
 
