@@ -132,20 +132,29 @@ class CreditCheckRequestSchema(StrictSchema):
 # -- the response: a masked view of the stored report -----------------------------------------
 
 
-def _report(check: CreditCheck) -> dict[str, Any]:
-    report: dict[str, Any] = json.loads(check.report) if check.report else {}
-    return report
+class _WithReport:
+    """A credit check as its response reads it: the stored report (JSON) parsed once per
+    dump rather than once per field; every other attribute is the check's own."""
+
+    __slots__ = ("check", "report")
+
+    def __init__(self, check: CreditCheck) -> None:
+        self.check = check
+        self.report: dict[str, Any] = json.loads(check.report) if check.report else {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.check, name)
 
 
-def _consumer(check: CreditCheck) -> dict[str, Any]:
-    consumer = dict(_report(check).get("consumer") or {})
+def _consumer(check: _WithReport) -> dict[str, Any]:
+    consumer = dict(check.report.get("consumer") or {})
     if consumer.get("date_of_birth"):
         consumer["date_of_birth"] = mask_date(consumer["date_of_birth"])
     return consumer
 
 
-def _addresses(check: CreditCheck) -> list[dict[str, Any]]:
-    return list(_report(check).get("addresses") or [])
+def _addresses(check: _WithReport) -> list[dict[str, Any]]:
+    return list(check.report.get("addresses") or [])
 
 
 def _mask_phone(phone: dict[str, Any]) -> dict[str, Any]:
@@ -153,12 +162,12 @@ def _mask_phone(phone: dict[str, Any]) -> dict[str, Any]:
     return {**phone, "number": "***-***-" + digits[-4:] if len(digits) >= 4 else "********"}
 
 
-def _phones(check: CreditCheck) -> list[dict[str, Any]]:
-    return [_mask_phone(p) for p in _report(check).get("phones") or []]
+def _phones(check: _WithReport) -> list[dict[str, Any]]:
+    return [_mask_phone(p) for p in check.report.get("phones") or []]
 
 
-def _ssn(check: CreditCheck) -> str | None:
-    ssn = _report(check).get("social_security_number")
+def _ssn(check: _WithReport) -> str | None:
+    ssn = check.report.get("social_security_number")
     return mask_ssn(ssn) if ssn else None
 
 
@@ -167,16 +176,16 @@ def _mask_trade(trade: dict[str, Any]) -> dict[str, Any]:
     return {**trade, "account_number": mask_last4(number) if number else number}
 
 
-def _trade(check: CreditCheck) -> list[dict[str, Any]]:
-    return [_mask_trade(t) for t in _report(check).get("trade") or []]
+def _trade(check: _WithReport) -> list[dict[str, Any]]:
+    return [_mask_trade(t) for t in check.report.get("trade") or []]
 
 
-def _risk_model(check: CreditCheck) -> dict[str, Any] | None:
-    risk: dict[str, Any] | None = _report(check).get("risk_model")
+def _risk_model(check: _WithReport) -> dict[str, Any] | None:
+    risk: dict[str, Any] | None = check.report.get("risk_model")
     return risk
 
 
-def adverse_action(check: CreditCheck) -> dict[str, Any] | None:
+def adverse_action(check: _WithReport) -> dict[str, Any] | None:
     """What FCRA §615 / ECOA need for a notice: score, range, date, model, up to four key
     factors (five when inquiries is one of them), and the bureau's contact details."""
     risk = _risk_model(check)
@@ -274,6 +283,11 @@ class CreditCheckSchema(ObjectSchema):
         lambda check: check.raw_response is not None, metadata={"type": "boolean"}
     )
     metadata = Metadata(attribute="metadata_")
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        many = self.many if many is None else bool(many)
+        view = [_WithReport(check) for check in obj] if many else _WithReport(obj)
+        return super().dump(view, many=many)
 
 
 class CreditCheckEventSchema(ObjectSchema):
