@@ -42,19 +42,22 @@ def validate_metadata(value: Mapping[str, Any]) -> None:
             )
 
 
-class StrMap(fields.Dict):
-    """A string-to-string map (values may be null), dumped as a plain copy."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(keys=fields.String(), values=fields.String(allow_none=True), **kwargs)
+class _DictCopy(fields.Dict):
+    """A string map dumped as a plain copy (its values were strings when they were stored)."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return None if value is None else dict(value)
 
 
-class MetadataField(fields.Dict):
-    """``metadata``: a string map, validated on load; dumped as a plain copy (values were
-    validated strings when they were stored)."""
+class StrMap(_DictCopy):
+    """A string-to-string map (values may be null)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(keys=fields.String(), values=fields.String(allow_none=True), **kwargs)
+
+
+class MetadataField(_DictCopy):
+    """``metadata``: a string map, validated on load."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("validate", validate_metadata)
@@ -63,9 +66,6 @@ class MetadataField(fields.Dict):
             {"description": "String map: at most 50 keys of 40 chars, values of 500 chars."},
         )
         super().__init__(keys=fields.String(), values=fields.String(), **kwargs)
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return None if value is None else dict(value)
 
 
 def Metadata(**kwargs: Any) -> MetadataField:  # noqa: N802 - reads as a field type
@@ -77,26 +77,28 @@ def Metadata(**kwargs: Any) -> MetadataField:  # noqa: N802 - reads as a field t
 # and cost one attribute read. apispec types them through their base classes.
 
 
-class Str(fields.String):
+class _AsStored(fields.Field):
+    """Dumps the stored value unchanged (``_serialize`` is marshmallow's documented hook for
+    a custom field's output)."""
+
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return value
 
 
-class Int(fields.Integer):
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return value
+class Str(_AsStored, fields.String):
+    pass
 
 
-class Bool(fields.Boolean):
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return value
+class Int(_AsStored, fields.Integer):
+    pass
 
 
-class Obj(fields.Dict):
+class Bool(_AsStored, fields.Boolean):
+    pass
+
+
+class Obj(_AsStored, fields.Dict):
     """A free-form JSON object (documented ``type: object``), passed through as stored."""
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return value
 
 
 class StrList(fields.List):
@@ -130,11 +132,16 @@ def Const(value: Any, type_: str = "string", **metadata: Any) -> fields.Constant
     return fields.Constant(value, metadata=meta)
 
 
+def _itself(obj: Any) -> Any:
+    return obj
+
+
 class Computed(fields.Nested):
     """A nested object computed from the parent object by ``getter`` (for example an intent's
-    charges list), documented as its nested schema."""
+    charges list), documented as its nested schema. Without a getter the nested schema reads
+    the parent object itself (a group of its columns shown as one sub-object)."""
 
-    def __init__(self, nested: Any, getter: Callable[[Any], Any], **kwargs: Any) -> None:
+    def __init__(self, nested: Any, getter: Callable[[Any], Any] = _itself, **kwargs: Any) -> None:
         self.getter = getter
         super().__init__(nested, **kwargs)
 
@@ -295,6 +302,17 @@ class ObjectSchema(ResponseSchema):
     object: fields.Field = Str(required=True, metadata={"description": "The object's type name."})
     created = Int(required=True, metadata={"description": "Unix seconds"})
     livemode = Bool(required=True)
+
+
+class PostalAddressSchema(ResponseSchema):
+    """An address as it was given (only the keys that were sent)."""
+
+    line1 = Str(allow_none=True)
+    line2 = Str(allow_none=True)
+    city = Str(allow_none=True)
+    state = Str(allow_none=True)
+    postal_code = Str(allow_none=True)
+    country = Str(allow_none=True)
 
 
 def list_schema(item: type[Schema], *, name: str | None = None) -> type[Schema]:

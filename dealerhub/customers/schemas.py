@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from marshmallow import fields, validate
 
 from dealerhub.pagination import ListArgsSchema
@@ -12,6 +10,7 @@ from dealerhub.schemas import (
     Const,
     Metadata,
     ObjectSchema,
+    PostalAddressSchema,
     ResponseSchema,
     Str,
     StrictSchema,
@@ -54,17 +53,6 @@ class CustomerListArgs(ListArgsSchema):
     email = fields.String(validate=validate.Length(max=512))
 
 
-class PostalAddressSchema(ResponseSchema):
-    """An address as it was given (only the keys that were sent)."""
-
-    line1 = Str(allow_none=True)
-    line2 = Str(allow_none=True)
-    city = Str(allow_none=True)
-    state = Str(allow_none=True)
-    postal_code = Str(allow_none=True)
-    country = Str(allow_none=True)
-
-
 class ShippingDetailsSchema(ResponseSchema):
     name = Str()
     phone = Str(allow_none=True)
@@ -73,10 +61,6 @@ class ShippingDetailsSchema(ResponseSchema):
 
 class InvoiceSettingsSchema(ResponseSchema):
     default_payment_method = Str(allow_none=True)
-
-
-def _itself(obj: Any) -> Any:
-    return obj
 
 
 class CustomerSchema(ObjectSchema):
@@ -89,7 +73,7 @@ class CustomerSchema(ObjectSchema):
     description = Str(allow_none=True)
     address = fields.Nested(PostalAddressSchema, allow_none=True)
     shipping = fields.Nested(ShippingDetailsSchema, allow_none=True)
-    invoice_settings = Computed(InvoiceSettingsSchema, _itself)
+    invoice_settings = Computed(InvoiceSettingsSchema)
     metadata = Metadata(attribute="metadata_")
 
 

@@ -151,10 +151,6 @@ def _totals(deal: Deal) -> dict[str, Any]:
     return totals
 
 
-def _itself(obj: Any) -> Any:
-    return obj
-
-
 class DealSchema(ObjectSchema):
     object = Const("deal")
     customer_id = Str()
@@ -166,7 +162,7 @@ class DealSchema(ObjectSchema):
     products = fields.List(fields.Nested(ProductOutSchema))
     payment_intent = Str(allow_none=True)
     totals = Computed(DealTotalsSchema, _totals)
-    dms_sync = Computed(DmsSyncSchema, _itself)
+    dms_sync = Computed(DmsSyncSchema)
     metadata = Metadata(attribute="metadata_")
 
 

@@ -25,6 +25,7 @@ from dealerhub.schemas import (
     Int,
     Metadata,
     ObjectSchema,
+    PostalAddressSchema,
     ResponseSchema,
     Str,
     list_schema,
@@ -139,15 +140,6 @@ class LeadUpdateSchema(Schema):
 # -- responses -------------------------------------------------------------------------------
 
 
-class LeadAddressOutSchema(ResponseSchema):
-    line1 = Str(allow_none=True)
-    line2 = Str(allow_none=True)
-    city = Str(allow_none=True)
-    state = Str(allow_none=True)
-    postal_code = Str(allow_none=True)
-    country = Str(allow_none=True)
-
-
 class LeadContactSchema(ResponseSchema):
     """The lead's contact as it was sent (the keys that were sent)."""
 
@@ -155,7 +147,7 @@ class LeadContactSchema(ResponseSchema):
     last_name = Str(allow_none=True)
     email = Str(allow_none=True)
     phone = Str(allow_none=True)
-    address = fields.Nested(LeadAddressOutSchema, allow_none=True)
+    address = fields.Nested(PostalAddressSchema, allow_none=True)
 
 
 class VehicleOutSchema(ResponseSchema):
@@ -181,10 +173,6 @@ class LeadConsentSchema(ResponseSchema):
     contact_by_phone = Bool()
     contact_by_email = Bool()
     obtained_at = Int(allow_none=True)
-
-
-def _itself(obj: Any) -> Any:
-    return obj
 
 
 class DmsSyncSchema(ResponseSchema):
@@ -240,7 +228,7 @@ class LeadSchema(ObjectSchema):
     comments = Str(allow_none=True)
     consent = fields.Nested(LeadConsentSchema, allow_none=True)
     status = Str(metadata={"description": "new, contacted, qualified, won or lost"})
-    dms_sync = Computed(DmsSyncSchema, _itself)
+    dms_sync = Computed(DmsSyncSchema)
     duplicate_of = Str(allow_none=True)
     merged_sources = Computed(MergedSourceSchema, _merged_sources, many=True)
     metadata = Metadata(attribute="metadata_")

@@ -80,10 +80,6 @@ class EventDataSchema(ResponseSchema):
     )
 
 
-def _itself(obj: Any) -> Any:
-    return obj
-
-
 class EventSchema(ResponseSchema):
     """The Event object: the API response and the body of every webhook delivery."""
 
@@ -93,7 +89,7 @@ class EventSchema(ResponseSchema):
     created = Int(required=True, metadata={"description": "Unix seconds"})
     livemode = Bool(required=True)
     data = fields.Nested(EventDataSchema, required=True)
-    request = Computed(RequestInfoSchema, _itself)
+    request = Computed(RequestInfoSchema)
     pending_webhooks = Int(required=True)
 
 
