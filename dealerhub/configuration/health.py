@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from dealerhub.configuration.certificates import days_until_expiry
 from dealerhub.configuration.models import Certificate
 from dealerhub.configuration.schemas import CERTIFICATE_EVENT, CERTIFICATE_INFO
-from dealerhub.configuration.service import _active_cert, resolved_config
+from dealerhub.configuration.service import certificate_row, resolved_config
 from dealerhub.configuration.tree import get_path
 from dealerhub.db import now
 from dealerhub.events.service import record_event
@@ -43,7 +43,7 @@ EXPIRY_NOTICE_DAYS = (30, 14, 7, 1)
 
 def configuration_health(session: Session, tenant: Tenant) -> dict[str, Any]:
     tree = resolved_config(session, tenant)
-    cert = _active_cert(session, tenant)
+    cert = certificate_row(session, tenant)
     items = []
     for name, path, required in INTEGRATIONS:
         node = get_path(tree, path) or {}

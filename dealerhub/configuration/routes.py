@@ -32,10 +32,6 @@ def cert_store() -> CertStore:
     return connectors().cert_store
 
 
-def request_actor() -> str:
-    return str(actor())
-
-
 @blp.route("")
 class ConfigurationResource(MethodView):
     @blp.response(200, ConfigurationSchema)
@@ -48,7 +44,7 @@ class ConfigurationResource(MethodView):
     def post(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Create the configuration (409 if one exists)."""
         return service.create_configuration(
-            session(), tenant(), payload, actor=request_actor(), store=cert_store()
+            session(), tenant(), payload, actor=str(actor()), store=cert_store()
         )
 
     @blp.arguments(ConfigurationSchema)
@@ -57,14 +53,14 @@ class ConfigurationResource(MethodView):
         """Deep-merge into the configuration; `null` removes a property, "********" keeps a
         stored secret."""
         return service.update_configuration(
-            session(), tenant(), payload, actor=request_actor(), store=cert_store()
+            session(), tenant(), payload, actor=str(actor()), store=cert_store()
         )
 
     @blp.response(200, DeletedSchema)
     def delete(self) -> dict[str, Any]:
         """Delete the configuration and retire its certificates."""
         return service.delete_configuration(
-            session(), tenant(), actor=request_actor(), store=cert_store()
+            session(), tenant(), actor=str(actor()), store=cert_store()
         )
 
 
@@ -81,7 +77,7 @@ class CertificateUpload(MethodView):
                 "The certificate file is larger than 64 KB.", code="certificate_unreadable"
             )
         return service.upload_certificate(
-            session(), tenant(), data, form["password"], actor=request_actor(), store=cert_store()
+            session(), tenant(), data, form["password"], actor=str(actor()), store=cert_store()
         )
 
 

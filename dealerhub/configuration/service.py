@@ -56,7 +56,7 @@ def _tree(row: Configuration | None) -> dict[str, Any]:
     return json.loads(row.tree) if row is not None else {}
 
 
-def _active_cert(session: Session, tenant: Tenant) -> Certificate | None:
+def certificate_row(session: Session, tenant: Tenant) -> Certificate | None:
     stmt = scoped(Certificate, tenant).where(col(Certificate.active).is_(True))
     cert: Certificate | None = session.scalars(
         stmt.order_by(col(Certificate.created).desc())
@@ -69,7 +69,7 @@ def _view(session: Session, tenant: Tenant, row: Configuration) -> dict[str, Any
     for path in SECRET_PATHS:
         if has_path(tree, path) and path != CERT_FILE:
             set_path(tree, path, MASK)
-    cert = _active_cert(session, tenant)
+    cert = certificate_row(session, tenant)
     if cert is not None and has_path(tree, TU):
         set_path(tree, f"{TU}.certificate", CERTIFICATE_INFO.dump(cert))
     return {
@@ -97,7 +97,7 @@ def resolved_config(session: Session, tenant: Tenant) -> dict[str, Any]:
 
 def active_certificate(session: Session, tenant: Tenant, store: CertStore) -> ActiveCertificate:
     """The dealer's current client certificate, decrypted in memory."""
-    cert = _active_cert(session, tenant)
+    cert = certificate_row(session, tenant)
     if cert is None:
         raise InvalidRequest(
             "No TransUnion client certificate is configured for this dealer.",
@@ -243,7 +243,7 @@ def _apply_certificate(
 ) -> None:
     """Validate and store a new certificate named in ``patch`` (rewriting the path to its
     ``certificate_<n>`` name), or re-check the active one against a new password."""
-    active = _active_cert(session, tenant)
+    active = certificate_row(session, tenant)
     password_sent = has_path(patch, CERT_PASSWORD)
     password = get_path(patch, CERT_PASSWORD) if password_sent else get_path(old, CERT_PASSWORD)
     at = now()

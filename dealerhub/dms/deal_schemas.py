@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from dealerhub.dms.models import Deal
-from dealerhub.dms.schemas import DmsSyncSchema, VehicleOutSchema, VehicleSchema
+from dealerhub.dms.schemas import DmsSyncSchema, TradeInOutSchema, VehicleOutSchema, VehicleSchema
 from dealerhub.pagination import ListArgsSchema
 from dealerhub.schemas import (
     Computed,
@@ -94,12 +94,7 @@ class DealVehicleOutSchema(VehicleOutSchema):
     mileage = Int(allow_none=True)
 
 
-class DealTradeInOutSchema(ResponseSchema):
-    vin = Str(allow_none=True)
-    year = Int(allow_none=True)
-    make = Str(allow_none=True)
-    model = Str(allow_none=True)
-    mileage = Int(allow_none=True)
+class DealTradeInOutSchema(TradeInOutSchema):
     allowance = Money()
     payoff = Money()
 
