@@ -62,8 +62,9 @@ class FlowNotSupported(ConnectorError):
 
 
 class WebhookRejected(ConnectorError):
-    """An inbound vendor webhook is not genuine or not well formed. ``vendor_code`` says which:
-    ``signature_invalid`` or ``body_invalid``; ``param`` names the offending field."""
+    """An inbound vendor webhook is not genuine or not well formed. ``vendor_code`` is the
+    error code the caller answers with (``signature_invalid``, ``body_invalid`` or
+    ``parameter_invalid``); ``param`` names the offending field."""
 
     def __init__(self, message: str, *, vendor: str, code: str, param: str | None = None) -> None:
         super().__init__(message, vendor=vendor, vendor_code=code)

@@ -75,7 +75,7 @@ def receive(
     except WebhookRejected as exc:
         if exc.vendor_code == "signature_invalid":
             raise InvalidSignature(exc.message) from exc
-        raise InvalidRequest(exc.message, code="body_invalid", param=exc.param) from exc
+        raise InvalidRequest(exc.message, code=exc.vendor_code, param=exc.param) from exc
     existing = _find(session, processor_name, message.event_id)
     if existing is not None:
         return {"received": True, "duplicate": True, "id": existing.id}

@@ -79,6 +79,20 @@ def test_bad_signature_is_400_and_stores_nothing(client, db, applied):
     assert applied == []
 
 
+def test_genuine_but_malformed_messages_name_what_is_wrong(client, db):
+    raw, headers = signed({"type": TYPE})
+    r = client.post("/payment/webhooks?processor=sandbox", data=raw, headers=headers)
+    assert assert_error(r, 400, "invalid_request_error", "parameter_invalid")["param"] == "id"
+    raw, headers = signed({"id": "sbevt_notype"})
+    r = client.post("/payment/webhooks?processor=sandbox", data=raw, headers=headers)
+    assert assert_error(r, 400, "invalid_request_error", "parameter_invalid")["param"] == "type"
+    raw = b"[1]"
+    headers = {"Dealerhub-Signature": sign_header(raw, [SANDBOX_DEFAULT_SECRET])}
+    r = client.post("/payment/webhooks?processor=sandbox", data=raw, headers=headers)
+    assert_error(r, 400, "invalid_request_error", "body_invalid")
+    assert count(db, processor_event_id="sbevt_notype") == 0
+
+
 def test_processor_must_be_named_and_known(client):
     raw, headers = signed({"id": "x", "type": TYPE})
     body = assert_error(

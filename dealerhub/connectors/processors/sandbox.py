@@ -288,9 +288,9 @@ class SandboxProcessor:
             raise _rejected("The body must be a JSON object.", "body_invalid")
         event_id, type_ = message.get("id"), message.get("type")
         if not isinstance(event_id, str) or not event_id or len(event_id) > 255:
-            raise _rejected("The event has no valid id.", "body_invalid", "id")
+            raise _rejected("The event has no valid id.", "parameter_invalid", "id")
         if not isinstance(type_, str) or not type_ or len(type_) > 120:
-            raise _rejected("The event has no valid type.", "body_invalid", "type")
+            raise _rejected("The event has no valid type.", "parameter_invalid", "type")
         account = message.get("account")
         obj = (
             message.get("data", {}).get("object") if isinstance(message.get("data"), dict) else None
