@@ -405,7 +405,7 @@ def _outcome(result: ProcessorResult) -> dict[str, Any]:
         if approved
         else "pending",
         "seller_message": "Payment complete." if approved else result.message,
-        "checks": dict(result.raw.get("checks") or {}),
+        "checks": dict(result.checks),
     }
 
 

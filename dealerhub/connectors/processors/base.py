@@ -42,14 +42,28 @@ class AttemptStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class BankAccount:
+    """A US bank account for an ACH debit, which the hub holds encrypted: gateways take the
+    numbers themselves (none of the seeds' gateways tokenizes a bank account in the browser)."""
+
+    routing_number: str
+    account_number: str
+    account_type: str = "checking"  # "checking" | "savings"
+    holder_name: str = ""
+    holder_type: str = "individual"  # "individual" | "company"
+
+
+@dataclass(frozen=True)
 class PaymentSource:
-    """What the processor charges: its own token for a card or bank account (never a PAN)."""
+    """What the processor charges: its own token for a card (never a PAN), or a bank
+    account's token or numbers."""
 
     type: str  # "card" | "us_bank_account"
     token: str
     brand: str | None = None
     last4: str | None = None
     customer_ref: str | None = None
+    bank: BankAccount | None = None  # us_bank_account at a gateway without bank tokens
 
 
 @dataclass(frozen=True)
@@ -75,7 +89,24 @@ class ProcessorResult:
     message: str | None = None
     network_status: str | None = None  # "approved_by_network", "declined_by_network"
     risk_level: str = "normal"
+    # Stripe's card checks: address_line1_check, address_postal_code_check, cvc_check, each
+    # "pass" | "fail" | "unavailable" | "unchecked" (mapped from the vendor's AVS/CVV codes).
+    checks: Mapping[str, str] = field(default_factory=dict)
+    processor_code: str | None = None  # the vendor's own response code, kept verbatim
+    processor_message: str | None = None  # and its text
+    # ``setup`` only: a reusable token the gateway issued for the source (a vault customer
+    # or payment-method id), which later charges use instead of the one-time token.
+    vault_token: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)  # masked vendor payload, for debugging
+
+
+@dataclass(frozen=True)
+class TokenizerInfo:
+    """What a browser needs to turn a card into this gateway's token without the card number
+    ever reaching the hub: the vendor's script and the dealer's public key for it."""
+
+    script_url: str
+    public_key: str
 
 
 @dataclass(frozen=True)
@@ -118,6 +149,13 @@ class PaymentProcessor(Protocol):
         """The vendor's current view of an attempt (settlement, returns, unknown outcomes).
         ``reference`` is ``None`` when the call that made the attempt never answered: the
         vendor finds it by ``attempt_id``, which was sent as its idempotency/reference key."""
+
+    def check(self) -> None:
+        """One harmless authenticated call (no money moves); raises a ConnectorError when the
+        credentials or the gateway are not usable (``dealerhub gateways check``)."""
+
+    def tokenizer(self) -> TokenizerInfo | None:
+        """The browser tokenizer for cards, or ``None`` when the gateway has none."""
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookMessage:
         """Verify that a webhook really comes from the vendor and parse it; raise

@@ -15,6 +15,7 @@ from dealerhub.connectors.processors.base import (
     PaymentSource,
     ProcessorCapabilities,
     ProcessorResult,
+    TokenizerInfo,
     WebhookMessage,
 )
 from dealerhub.webhooks import HEADER, SignatureVerificationError, verify
@@ -273,6 +274,12 @@ class SandboxProcessor:
             )
         return ProcessorResult(AttemptStatus.SUCCEEDED, reference)
 
+    def check(self) -> None:
+        return None
+
+    def tokenizer(self) -> TokenizerInfo | None:
+        return None  # test mode takes Stripe's test cards and tokens directly
+
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookMessage:
         if not self.webhook_secret:
             raise _rejected("The sandbox processor has no webhook secret configured.")
@@ -313,7 +320,7 @@ class SandboxProcessor:
             ref,
             amount,
             network_status="approved_by_network",
-            raw={"checks": dict(behaviour.checks or {})},
+            checks=dict(behaviour.checks or {}),
         )
 
 
