@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import secrets
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
@@ -53,14 +54,24 @@ def _base36(n: int, width: int) -> str:
     return "".join(reversed(out))
 
 
+_id_lock = threading.Lock()
+_last_ms = 0
+
+
 def new_id(prefix: str) -> str:
     """``<prefix>_`` + 24 characters: 9 of millisecond time, 15 random.
 
     The time part is fixed-width lower-case base 36, which sorts the same under every
     collation, so "newest first" lists ordered by ``(created, id)`` keep the order in which
-    objects were made even within one second.
+    objects were made even within one second. Within a process the stamp never repeats or
+    goes back (a second id in the same millisecond takes the next one), so two objects one
+    request makes in the same millisecond still sort in the order they were made.
     """
-    stamp = _base36(time.time_ns() // 1_000_000, 9)
+    global _last_ms
+    with _id_lock:
+        ms = max(time.time_ns() // 1_000_000, _last_ms + 1)
+        _last_ms = ms
+    stamp = _base36(ms, 9)
     rand = secrets.token_urlsafe(12)[:15].replace("-", "A").replace("_", "z")
     return f"{prefix}_{stamp}{rand}"
 

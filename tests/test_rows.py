@@ -109,11 +109,21 @@ def test_rows_insert_load_and_track_changes(db: Any):
 def test_ids_sort_in_the_order_they_were_made(monkeypatch: pytest.MonkeyPatch):
     clock = iter([1_700_000_000_000_000_000 + n * 500_000 for n in range(40)])  # 0.5 ms apart
     monkeypatch.setattr("dealerhub.db.time.time_ns", lambda: next(clock))
+    monkeypatch.setattr("dealerhub.db._last_ms", 0)
     ids = [new_id("pi") for _ in range(40)]
     assert all(len(i) == len("pi_") + 24 for i in ids)
     stamps = [i[3:12] for i in ids]
-    assert stamps == sorted(stamps) and len(set(stamps)) == 20  # two ids per millisecond
-    assert len(set(ids)) == 40
+    # Two ids a millisecond: the second takes the next millisecond, so none repeats.
+    assert stamps == sorted(stamps) and len(set(stamps)) == 40
+    assert ids == sorted(ids)
+
+
+def test_ids_never_go_back_when_the_clock_does(monkeypatch: pytest.MonkeyPatch):
+    clock = iter([2_000_000_000, 1_000_000_000, 1_000_000_000])  # ns: back by a second
+    monkeypatch.setattr("dealerhub.db.time.time_ns", lambda: next(clock))
+    monkeypatch.setattr("dealerhub.db._last_ms", 0)
+    ids = [new_id("evt") for _ in range(3)]
+    assert ids == sorted(ids) and len({i[4:13] for i in ids}) == 3
 
 
 def _charge(pi: PaymentIntent) -> Charge:

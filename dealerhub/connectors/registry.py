@@ -10,6 +10,8 @@ benchmarks pass fakes in with :meth:`Registry.replace`.
 from __future__ import annotations
 
 import dataclasses
+import json
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,19 +27,17 @@ from dealerhub.connectors.credit.transunion import TransUnionBureau
 from dealerhub.connectors.dms.base import DmsConnector
 from dealerhub.connectors.dms.dealertrack import DealerTrackDms
 from dealerhub.connectors.dms.sandbox import SandboxDms
+from dealerhub.connectors.processors import routing
 from dealerhub.connectors.processors.base import PaymentProcessor
+from dealerhub.connectors.processors.catalog import GATEWAYS, SANDBOX, GatewaySpec
+from dealerhub.connectors.processors.routing import ProcessorNotConfigured
 from dealerhub.connectors.processors.sandbox import SANDBOX_DEFAULT_SECRET, SandboxProcessor
 from dealerhub.db import Database
 from dealerhub.dms.credentials import dealertrack_credentials
-from dealerhub.errors import InvalidRequest
 from dealerhub.tenancy import Tenant
 
 DmsResolver = Callable[[Session, Tenant], DmsConnector]
 BureauResolver = Callable[[Session, Tenant, str], CreditBureau]
-
-
-class ProcessorNotConfigured(InvalidRequest):
-    code = "processor_not_configured"
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,11 @@ class Registry:
     settings: Settings
     db: Database
     cert_store: CertStore
-    # Payment processors by name. "sandbox" serves test mode; live gateways join it when a
-    # dealer configures one.
+    # Processors by name that serve every dealer: "sandbox" (test mode), and fakes that
+    # tests and benchmarks put in a gateway's place.
     processors: Mapping[str, PaymentProcessor] = field(default_factory=dict)
+    # The live gateways, each built per dealer from its ``payment_gateways`` block.
+    gateways: Mapping[str, GatewaySpec] = field(default_factory=lambda: GATEWAYS)
     # Fakes for tests and benchmarks; None means "resolve from the tenant".
     dms_override: DmsResolver | None = None
     bureau_override: BureauResolver | None = None
@@ -70,21 +72,29 @@ class Registry:
 
     # --- payment processors ---------------------------------------------------------------
 
-    def processor(self, tenant: Tenant, name: str | None = None) -> PaymentProcessor:
-        """The processor a new attempt of ``tenant`` goes to, or (with ``name``) the one an
-        earlier attempt was made with, which is where its capture, refund or sync must go."""
-        if name is not None and (tenant.livemode or name == "sandbox"):
-            found = self.processors.get(name)
-            if found is not None:
-                return found
-        if not tenant.livemode:
-            return self.processors["sandbox"]
-        raise ProcessorNotConfigured(
-            "No live payment processor is configured for this dealer yet.",
-        )
+    def processors_for(self, session: Session) -> SessionProcessors:
+        """The payment services' view of processors while ``session`` is open."""
+        return SessionProcessors(self, session)
+
+    def gateway(self, tenant: Tenant, name: str, block: Mapping[str, Any]) -> PaymentProcessor:
+        """Dealer ``tenant``'s connector to gateway ``name``, built from its configuration
+        block once per block (so its HTTP connections are reused across requests)."""
+        spec = self.gateways.get(name)
+        if spec is None or not routing.usable(spec, block, tenant.livemode):
+            raise ProcessorNotConfigured(
+                f"The {name} gateway is not configured, enabled and complete for this dealer "
+                f"in {'live' if tenant.livemode else 'test'} mode.",
+                param=f"{routing.GATEWAYS_KEY}.{name}",
+            )
+        key = (tenant.dealer_id, tenant.livemode, name, json.dumps(block, sort_keys=True))
+        with _BUILD_LOCK:
+            built = _BUILT.get(key)
+            if built is None:
+                built = _BUILT[key] = spec.build(block)
+        return built
 
     def processor_named(self, name: str) -> PaymentProcessor | None:
-        """A processor by name, for its inbound webhooks (which name it in the URL)."""
+        """A processor that serves every dealer, by name (the sandbox's inbound webhooks)."""
         return self.processors.get(name)
 
     # --- credit bureaus -------------------------------------------------------------------
@@ -111,3 +121,57 @@ class Registry:
         if not tenant.livemode:
             return SandboxDms(self.db, tenant.dealer_id)
         return DealerTrackDms(dealertrack_credentials(resolved_config(session, tenant)))
+
+
+# Connectors built from dealers' configuration blocks, keyed by the block itself: a changed
+# block builds a new connector, and an old one is simply never asked for again.
+_BUILT: dict[tuple[str, bool, str, str], PaymentProcessor] = {}
+_BUILD_LOCK = threading.Lock()
+
+
+class SessionProcessors:
+    """Processors for the payment services within one unit of work: reads each dealer's
+    configuration at most once (routing needs it, capture/refund/sync of the sandbox's or a
+    fake's attempts do not)."""
+
+    def __init__(self, registry: Registry, session: Session) -> None:
+        self.registry = registry
+        self.session = session
+        self._trees: dict[tuple[str, bool], dict[str, Any]] = {}
+
+    def _tree(self, tenant: Tenant) -> dict[str, Any]:
+        key = (tenant.dealer_id, tenant.livemode)
+        if key not in self._trees:
+            self._trees[key] = resolved_config(self.session, tenant)
+        return self._trees[key]
+
+    def named(self, tenant: Tenant, name: str | None) -> PaymentProcessor:
+        """The processor an earlier attempt was made with: where its capture, void, refund
+        and sync must go, whatever the routing says today."""
+        if name is None:
+            raise ProcessorNotConfigured("This attempt has no processor on record.")
+        fixed = self.registry.processors.get(name)
+        if fixed is not None and not (tenant.livemode and name == SANDBOX):
+            return fixed
+        if name == SANDBOX:
+            raise ProcessorNotConfigured("The sandbox processor serves test mode only.")
+        block = routing.gateway_block(self._tree(tenant), name)
+        return self.registry.gateway(tenant, name, block)
+
+    def route(
+        self, tenant: Tenant, *, method_type: str, currency: str, on_behalf_of: str | None
+    ) -> list[PaymentProcessor]:
+        """Where a new attempt goes, in failover order (see :mod:`routing`)."""
+        names = routing.candidates(
+            self._tree(tenant),
+            tenant.livemode,
+            method_type=method_type,
+            currency=currency,
+            on_behalf_of=on_behalf_of,
+            specs=self.registry.gateways,
+        )
+        return [self.named(tenant, name) for name in names]
+
+    def tokenizer_gateway(self, tenant: Tenant) -> PaymentProcessor:
+        """The gateway whose tokenizer a browser loads for a new card."""
+        return self.route(tenant, method_type="card", currency="usd", on_behalf_of=None)[0]

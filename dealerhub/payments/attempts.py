@@ -7,6 +7,9 @@ payment services can act on:
 - :class:`ConnectorOutcomeUnknown` (the request went out, no usable answer came back) becomes
   an ``UNKNOWN`` result: the caller records the attempt as unknown and puts it where the
   sync job will ask the processor how it ended (never a guess either way);
+- :class:`ConnectorUnavailable` that is not an unknown outcome (the gateway certainly did
+  nothing: connection refused, 429, 503) is tried once more with the same attempt id, which
+  the gateway receives as its idempotency / reference key, so a repeat cannot charge twice;
 - any other :class:`ConnectorError` (nothing was done: refused connection, our credentials
   refused, a request the vendor rejected) raises :class:`ProcessingError`, a 502 that keeps
   the request's changes, so the failed attempt stays on record.
@@ -20,7 +23,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from dealerhub.connectors.base import ConnectorError, ConnectorOutcomeUnknown
+from dealerhub.connectors.base import (
+    ConnectorError,
+    ConnectorOutcomeUnknown,
+    ConnectorUnavailable,
+)
 from dealerhub.connectors.processors.base import (
     AttemptStatus,
     AuthorizeRequest,
@@ -45,7 +52,20 @@ def _call(
     processor: PaymentProcessor, what: str, attempt_id: str, call: Callable[[], ProcessorResult]
 ) -> ProcessorResult:
     try:
-        return call()
+        try:
+            return call()
+        except ConnectorOutcomeUnknown:
+            raise
+        except ConnectorUnavailable as exc:
+            log.info(
+                "%s %s of %s: %s %s before processing; trying once more",
+                processor.name,
+                what,
+                attempt_id,
+                type(exc).__name__,
+                exc.vendor_code or "",
+            )
+            return call()
     except ConnectorOutcomeUnknown as exc:
         # The class and vendor code only: vendor messages may quote customer data.
         log.warning(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from dealerhub.api import Blueprint, connectors
+from dealerhub.api import Blueprint, connectors, session
 from dealerhub.payments.common import PaymentsConfig, Processors
 
 blp = Blueprint("payments", __name__, description="Stripe-style payments.")
@@ -19,5 +19,5 @@ def config() -> PaymentsConfig:
 
 
 def processors() -> Processors:
-    """Where the payment services find processors (``Registry.processor``)."""
-    return connectors().processor
+    """Where the payment services find processors, for this request's session."""
+    return connectors().processors_for(session())

@@ -6,21 +6,53 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
 from dealerhub.connectors.processors.base import PaymentProcessor
+from dealerhub.connectors.processors.routing import UnsupportedFlow
 from dealerhub.errors import InvalidRequest, NotFound
-from dealerhub.payments.models import ConnectedAccount
+from dealerhub.payments.models import ConnectedAccount, PaymentMethod
 from dealerhub.tenancy import Tenant, get_owned
 
-# How the payment services find a processor: ``Registry.processor`` in the app. With a name
-# (the one recorded on an earlier attempt) it is that attempt's processor, which is where its
-# capture, void, refund and sync must go; without one, where a new attempt goes.
-Processors = Callable[[Tenant, str | None], PaymentProcessor]
+
+class Processors(Protocol):
+    """How the payment services find processors (``Registry.processors_for(session)``)."""
+
+    def named(self, tenant: Tenant, name: str | None) -> PaymentProcessor:
+        """The processor an earlier attempt was made with: where its capture, void, refund
+        and sync must go."""
+
+    def route(
+        self, tenant: Tenant, *, method_type: str, currency: str, on_behalf_of: str | None
+    ) -> list[PaymentProcessor]:
+        """Where a new attempt goes, in failover order."""
+
+
+def processors_for_payment(
+    processors: Processors,
+    tenant: Tenant,
+    pm: PaymentMethod,
+    *,
+    currency: str,
+    on_behalf_of: str | None = None,
+) -> list[PaymentProcessor]:
+    """A card token is only valid at the gateway that issued it, so a card is always charged
+    there; a bank account (whose numbers the hub holds) follows the dealer's routing."""
+    if pm.type == "card" and pm.processor:
+        return [processors.named(tenant, pm.processor)]
+    return processors.route(
+        tenant, method_type=pm.type, currency=currency, on_behalf_of=on_behalf_of
+    )
+
+
+def require_flow(processor: PaymentProcessor, supported: bool, what: str, param: str) -> None:
+    """A 400 ``flow_not_supported`` naming the gateway, before any call is made."""
+    if not supported:
+        raise UnsupportedFlow(f"The {processor.name} gateway cannot {what}.", param=param)
 
 
 @dataclass(frozen=True)

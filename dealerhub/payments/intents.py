@@ -27,6 +27,8 @@ from dealerhub.payments.common import (
     client_secret,
     merge_metadata,
     owned_with_secret,
+    processors_for_payment,
+    require_flow,
     secret_matches,
 )
 from dealerhub.payments.models import Charge, PaymentIntent, PaymentMethod
@@ -233,20 +235,64 @@ def _confirm_locked(
     *,
     off_session: bool | None,
 ) -> None:
-    processor = processors(tenant, None)
-    caps = processor.capabilities
-    if pi.currency not in caps.currencies:
-        raise InvalidRequest(
-            f"The processor does not support currency {pi.currency}.", param="currency"
-        )
-    if pi.capture_method == "manual" and not caps.manual_capture:
-        raise InvalidRequest("This processor cannot hold funds.", param="capture_method")
     if pm.type == "us_bank_account" and pi.capture_method == "manual":
         raise InvalidRequest(
             "capture_method=manual is not available for us_bank_account payments.",
             param="capture_method",
         )
+    gateways = processors_for_payment(
+        processors, tenant, pm, currency=pi.currency, on_behalf_of=pi.on_behalf_of
+    )
+    for processor in gateways[:1]:  # failover targets were checked when the rule was saved
+        caps = processor.capabilities
+        require_flow(processor, pi.currency in caps.currencies, f"take {pi.currency}", "currency")
+        require_flow(
+            processor,
+            pi.capture_method != "manual" or caps.manual_capture,
+            "hold funds for a later capture",
+            "capture_method",
+        )
+        require_flow(
+            processor,
+            pm.type != "us_bank_account" or caps.bank_debit,
+            "debit bank accounts",
+            "payment_method",
+        )
     pi.last_payment_error = None
+    for position, processor in enumerate(gateways):
+        charge = _new_attempt(session, tenant, pi, pm, processor.name)
+        request = AuthorizeRequest(
+            attempt_id=charge.id,
+            amount=pi.amount,
+            currency=pi.currency,
+            source=methods.source_of(pm),
+            capture=pi.capture_method != "manual",
+            description=pi.description,
+            return_url=f"{config.public_url}/payment/sandbox/3ds/{pi.id}",
+            off_session=bool(off_session) and pm.set_up_off_session,
+            metadata=dict(pi.metadata_),
+        )
+        try:
+            result = attempts.authorize(processor, request)
+        except attempts.ProcessingError as exc:
+            _attempt_failed(session, tenant, pi, charge, exc)
+            # Only a bank debit falls over, and only when the gateway certainly moved no
+            # money (a card token means nothing at another gateway).
+            if exc.retryable and pm.type == "us_bank_account" and position + 1 < len(gateways):
+                continue
+            raise
+        break
+    charge.processor_reference = result.reference
+    if pi.setup_future_usage and pi.customer_id and pm.customer_id is None:
+        methods.attach(session, tenant, pi.customer_id, pm.id)
+    _apply(session, tenant, config, pi, charge, pm, result, "confirm", raise_decline=True)
+
+
+def _new_attempt(
+    session: Session, tenant: Tenant, pi: PaymentIntent, pm: PaymentMethod, processor: str
+) -> Charge:
+    """A new charge: in the session before the call, so it commits with the request whatever
+    the processor does (its id is the processor's idempotency / reference key)."""
     charge = Charge(
         id=new_id("ch"),
         dealer_id=tenant.dealer_id,
@@ -256,32 +302,11 @@ def _confirm_locked(
         amount=pi.amount,
         currency=pi.currency,
         status="pending",
-        processor=processor.name,
+        processor=processor,
     )
-    # The attempt is in the session before the call: it commits with the request whatever
-    # the processor does (its id is the processor's idempotency / reference key).
     add_charge(session, pi, charge)
     pi.latest_charge_id = charge.id
-    request = AuthorizeRequest(
-        attempt_id=charge.id,
-        amount=pi.amount,
-        currency=pi.currency,
-        source=methods.source_of(pm),
-        capture=pi.capture_method != "manual",
-        description=pi.description,
-        return_url=f"{config.public_url}/payment/sandbox/3ds/{pi.id}",
-        off_session=bool(off_session) and pm.set_up_off_session,
-        metadata=dict(pi.metadata_),
-    )
-    try:
-        result = attempts.authorize(processor, request)
-    except attempts.ProcessingError as exc:
-        _attempt_failed(session, tenant, pi, charge, exc)
-        raise
-    charge.processor_reference = result.reference
-    if pi.setup_future_usage and pi.customer_id and pm.customer_id is None:
-        methods.attach(session, tenant, pi.customer_id, pm.id)
-    _apply(session, tenant, config, pi, charge, pm, result, "confirm", raise_decline=True)
+    return charge
 
 
 def _attempt_failed(
@@ -428,7 +453,7 @@ def authenticate(
     charge = get_owned(session, Charge, pi.latest_charge_id or "", tenant, for_update=True)
     pm = session.get(PaymentMethod, charge.payment_method_id)
     result = attempts.complete_action(
-        processors(tenant, charge.processor),
+        processors.named(tenant, charge.processor),
         charge.processor_reference or "",
         attempt_id=charge.id,
         success=success,
@@ -459,9 +484,13 @@ def capture_intent(
             code="amount_too_large",
         )
     charge = get_owned(session, Charge, pi.latest_charge_id or "", tenant, for_update=True)
-    processor = processors(tenant, charge.processor)
-    if amount < pi.amount_capturable and not processor.capabilities.partial_capture:
-        raise InvalidRequest("This processor cannot capture partially.", param="amount_to_capture")
+    processor = processors.named(tenant, charge.processor)
+    require_flow(
+        processor,
+        amount == pi.amount_capturable or processor.capabilities.partial_capture,
+        "capture part of an authorization",
+        "amount_to_capture",
+    )
     result = attempts.capture(
         processor, charge.processor_reference or "", amount, attempt_id=charge.id
     )
@@ -510,7 +539,7 @@ def cancel_intent(
         charge = get_owned(session, Charge, pi.latest_charge_id, tenant, for_update=True)
         if pi.status == PIStatus.REQUIRES_CAPTURE:
             result = attempts.void(
-                processors(tenant, charge.processor),
+                processors.named(tenant, charge.processor),
                 charge.processor_reference or "",
                 attempt_id=charge.id,
             )
@@ -548,7 +577,7 @@ def settle(
     charge = get_owned(session, Charge, pi.latest_charge_id or "", tenant, for_update=True)
     pm = session.get(PaymentMethod, charge.payment_method_id)
     result = attempts.sync(
-        processors(tenant, charge.processor), charge.processor_reference, attempt_id=charge.id
+        processors.named(tenant, charge.processor), charge.processor_reference, attempt_id=charge.id
     )
     if not attempts.settled(result):
         return pi  # still in flight; the sweep asks again

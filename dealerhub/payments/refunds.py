@@ -13,7 +13,7 @@ from dealerhub.db import new_id
 from dealerhub.errors import InvalidRequest, InvalidState
 from dealerhub.events.service import record_event
 from dealerhub.payments import attempts, jobs
-from dealerhub.payments.common import Processors, merge_metadata
+from dealerhub.payments.common import Processors, merge_metadata, require_flow
 from dealerhub.payments.models import Charge, PaymentIntent, Refund
 from dealerhub.payments.response_schemas import CHARGE, REFUND
 from dealerhub.payments.states import REFUND_TRANSITIONS, PIStatus, RefundStatus, move
@@ -61,9 +61,17 @@ def create_refund(
             refundable_amount=refundable,
         )
     charge = get_owned(session, Charge, pi.latest_charge_id or "", tenant, for_update=True)
-    processor = processors(tenant, charge.processor)
-    if amount < pi.amount_received and not processor.capabilities.partial_refund:
-        raise InvalidRequest("This processor cannot refund partially.", param="amount")
+    processor = processors.named(tenant, charge.processor)
+    caps = processor.capabilities
+    require_flow(
+        processor, amount == pi.amount_received or caps.partial_refund, "refund partially", "amount"
+    )
+    require_flow(
+        processor,
+        pi.amount_refunded == 0 or caps.multiple_refunds,
+        "refund a payment more than once",
+        "amount",
+    )
     refund = Refund(
         id=new_id("re"),
         dealer_id=tenant.dealer_id,
@@ -161,7 +169,7 @@ def settle_refund(session: Session, refund_id: str, *, processors: Processors) -
     if refund.status != RefundStatus.PENDING:
         return refund
     result = attempts.sync(
-        processors(tenant, refund.processor), refund.processor_reference, attempt_id=refund.id
+        processors.named(tenant, refund.processor), refund.processor_reference, attempt_id=refund.id
     )
     refund.processor_reference = refund.processor_reference or result.reference
     if result.status == AttemptStatus.SUCCEEDED:

@@ -18,6 +18,8 @@ from dealerhub.payments.common import (
     client_secret,
     merge_metadata,
     owned_with_secret,
+    processors_for_payment,
+    require_flow,
     secret_matches,
 )
 from dealerhub.payments.models import PaymentMethod, SetupIntent
@@ -120,10 +122,15 @@ def _confirm_locked(
             code="setup_intent_unexpected_state",
         )
     pm = get_owned(session, PaymentMethod, si.payment_method_id, tenant)
-    processor = processors(tenant, None)
+    processor = processors_for_payment(processors, tenant, pm, currency="usd")[0]
+    require_flow(processor, processor.capabilities.setup, "save a payment method", "payment_method")
     si.processor = processor.name
     result = attempts.setup(processor, methods.source_of(pm), attempt_id=si.id)
     si.processor_reference = result.reference
+    if result.vault_token:
+        # The gateway's reusable token replaces the one-time one the browser sent.
+        pm.processor_token = result.vault_token
+        pm.processor = processor.name
     _apply(session, tenant, config, si, pm, result, "confirm", raise_decline=True)
 
 
@@ -198,7 +205,7 @@ def authenticate(
     check(SI_TRANSITIONS, si, "authenticate", label=LABEL)
     pm = get_owned(session, PaymentMethod, si.payment_method_id or "", tenant)
     result = attempts.complete_action(
-        processors(tenant, si.processor),
+        processors.named(tenant, si.processor),
         si.processor_reference or "",
         attempt_id=si.id,
         success=success,

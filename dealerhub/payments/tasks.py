@@ -8,8 +8,10 @@ import logging
 from typing import Any
 
 from celery.schedules import crontab
+from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from dealerhub.connectors.registry import Registry
 from dealerhub.db import now
 from dealerhub.payments import jobs
 from dealerhub.payments.common import PaymentsConfig, Processors
@@ -37,21 +39,22 @@ def _config() -> PaymentsConfig:
     return PaymentsConfig.from_settings(flask_app().extensions["settings"])
 
 
-def _processors() -> Processors:
-    return flask_app().extensions["connectors"].processor
+def _processors(session: Session) -> Processors:
+    registry: Registry = flask_app().extensions["connectors"]
+    return registry.processors_for(session)
 
 
 @register
 def settle_payment(pi_id: str) -> str | None:
     with flask_app().extensions["db"].transaction() as session:
-        pi = settle(session, _config(), pi_id, processors=_processors())
+        pi = settle(session, _config(), pi_id, processors=_processors(session))
         return pi.status if pi else None
 
 
 @register
 def settle_refund(refund_id: str) -> str | None:
     with flask_app().extensions["db"].transaction() as session:
-        refund = settle_one_refund(session, refund_id, processors=_processors())
+        refund = settle_one_refund(session, refund_id, processors=_processors(session))
         return refund.status if refund else None
 
 
@@ -77,7 +80,7 @@ def expire_uncaptured() -> int:
                     Tenant(dealer_id, livemode),
                     pi_id,
                     "automatic",
-                    processors=_processors(),
+                    processors=_processors(session),
                     trigger="expire",
                 )
                 count += pi.status == "canceled"

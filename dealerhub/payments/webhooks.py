@@ -49,7 +49,7 @@ def apply_charge_notice(session: Session, event: InboundEvent) -> None:
             session,
             config,
             charge.payment_intent_id,
-            processors=app.extensions["connectors"].processor,
+            processors=app.extensions["connectors"].processors_for(session),
         )
 
 
@@ -58,4 +58,5 @@ def apply_refund_notice(session: Session, event: InboundEvent) -> None:
     stmt = _scoped(select(Refund).where(col(Refund.processor_reference) == ref), Refund, event)
     refund = session.scalars(stmt).first() if ref else None
     if refund is not None:
-        settle_refund(session, refund.id, processors=flask_app().extensions["connectors"].processor)
+        registry = flask_app().extensions["connectors"]
+        settle_refund(session, refund.id, processors=registry.processors_for(session))

@@ -45,7 +45,11 @@ def test_concurrent_captures_move_money_once(app, api, dealer):
     def capture(i):
         with db.transaction() as s:
             return intents.capture_intent(
-                s, tenant, pi["id"], 600 + i, processors=app.extensions["connectors"].processor
+                s,
+                tenant,
+                pi["id"],
+                600 + i,
+                processors=app.extensions["connectors"].processors_for(s),
             ).amount_received
 
     results = _race(8, capture)
@@ -67,7 +71,7 @@ def test_concurrent_refunds_never_exceed_received(app, api, dealer):
                 s,
                 tenant,
                 {"payment_intent": pi["id"], "amount": 300},
-                processors=app.extensions["connectors"].processor,
+                processors=app.extensions["connectors"].processors_for(s),
             ).amount
 
     results = _race(10, refund)

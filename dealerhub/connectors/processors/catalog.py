@@ -1,0 +1,29 @@
+"""The live gateways dealerhub speaks, by the name a dealer's configuration uses.
+
+A :class:`GatewaySpec` says how to build a gateway's connector from its configuration block
+(``payment_gateways.<name>``), which fields that block needs, which of them are secrets and
+what the gateway can do, so configuration checks routing rules before any call is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dealerhub.connectors.processors.base import PaymentProcessor, ProcessorCapabilities
+
+SANDBOX = "sandbox"  # the built-in test-mode processor; never configured, never live
+
+
+@dataclass(frozen=True)
+class GatewaySpec:
+    name: str
+    build: Callable[[Mapping[str, Any]], PaymentProcessor]
+    capabilities: ProcessorCapabilities
+    required_fields: tuple[str, ...]
+    secret_fields: frozenset[str]
+    base_urls: Mapping[str, str]  # environment ("sandbox" | "production") → base URL
+
+
+GATEWAYS: dict[str, GatewaySpec] = {}
