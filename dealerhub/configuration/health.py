@@ -12,8 +12,11 @@ from dealerhub.configuration.models import Certificate
 from dealerhub.configuration.schemas import CERTIFICATE_EVENT, CERTIFICATE_INFO
 from dealerhub.configuration.service import certificate_row, resolved_config
 from dealerhub.configuration.tree import get_path
+from dealerhub.connectors.processors import routing
+from dealerhub.connectors.processors.catalog import GATEWAYS
 from dealerhub.db import now
 from dealerhub.events.service import record_event
+from dealerhub.payments.models import Charge
 from dealerhub.tenancy import Tenant
 
 INTEGRATIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -39,6 +42,8 @@ INTEGRATIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("fraud_identification", "fraud_identification", ("provider", "api_url", "api_key")),
 )
 EXPIRY_NOTICE_DAYS = (30, 14, 7, 1)
+# Failure codes of attempts the gateway never answered (payments.attempts).
+GATEWAY_ERRORS = ("processing_error", "processor_timeout")
 
 
 def configuration_health(session: Session, tenant: Tenant) -> dict[str, Any]:
@@ -64,7 +69,59 @@ def configuration_health(session: Session, tenant: Tenant) -> dict[str, Any]:
             elif days <= EXPIRY_NOTICE_DAYS[0] and status == "configured":
                 item["status"] = "expiring"
         items.append(item)
+    items.extend(gateway_health(session, tenant, tree))
     return {"object": "configuration_health", "livemode": tenant.livemode, "integrations": items}
+
+
+def gateway_health(session: Session, tenant: Tenant, tree: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each payment gateway: configured or not, what is missing, and how its latest calls for
+    this dealer went (read off the attempts themselves: a charge with the gateway's reference
+    is a call that answered; a ``processing_error`` is one that did not)."""
+    items = []
+    for name, spec in GATEWAYS.items():
+        block = routing.gateway_block(tree, name)
+        missing = routing.missing_fields(spec, block)
+        if not block:
+            status = "not_configured"
+        elif block.get("enabled") is False:
+            status = "disabled"
+        else:
+            status = "incomplete" if missing else "configured"
+        base = select(Charge.created).where(
+            col(Charge.dealer_id) == tenant.dealer_id,
+            col(Charge.livemode) == tenant.livemode,
+            col(Charge.processor) == name,
+        )
+        last_ok = session.scalar(
+            base.where(col(Charge.processor_reference).is_not(None))
+            .order_by(col(Charge.created).desc())
+            .limit(1)
+        )
+        last_error = session.execute(
+            select(Charge.created, Charge.failure_code)
+            .where(
+                col(Charge.dealer_id) == tenant.dealer_id,
+                col(Charge.livemode) == tenant.livemode,
+                col(Charge.processor) == name,
+                col(Charge.failure_code).in_(GATEWAY_ERRORS),
+            )
+            .order_by(col(Charge.created).desc())
+            .limit(1)
+        ).first()
+        items.append(
+            {
+                "name": name,
+                "path": f"{routing.GATEWAYS_KEY}.{name}",
+                "status": status,
+                "missing_fields": missing,
+                "certificate": None,
+                "environment": block.get("environment") or routing.environment_for(tenant.livemode),
+                "last_success": last_ok,
+                "last_error": last_error.created if last_error else None,
+                "last_error_code": last_error.failure_code if last_error else None,
+            }
+        )
+    return items
 
 
 def notify_certificate_expiry(session: Session) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask_smorest.fields import Upload
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
@@ -29,6 +30,13 @@ SECRET_PATHS = frozenset(
         "credit_application.transunion.certificate_file",
         "credit_application.transunion.certificate_password",
         "dealer_management_system.dealer_track.dms.password",
+        "payment_gateways.bluedog.api_key",
+        "payment_gateways.hubcash.token",
+        "payment_gateways.forward.api_key",
+        "payment_gateways.acceptblue.source_key",
+        "payment_gateways.acceptblue.pin",
+        "payment_gateways.hubcash.webhook_secret",
+        "payment_gateways.acceptblue.webhook_secret",
     }
 )
 
@@ -156,6 +164,98 @@ class DealerManagementSystemSchema(_Strict):
     dealer_track = fields.Nested(DealerTrackSchema, allow_none=True)
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def _gateway_url(value: str) -> None:
+    """https anywhere; plain http only to this machine (a gateway simulator, a local proxy)."""
+    parts = urlsplit(value)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and (parts.hostname or "") in LOOPBACK_HOSTS:
+        return
+    raise ValidationError("Must be an https:// URL (http:// only for 127.0.0.1 or localhost).")
+
+
+class _GatewaySchema(_Strict):
+    enabled = fields.Boolean(allow_none=True, metadata={"description": "Default true."})
+    environment = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(["sandbox", "production"]),
+        metadata={
+            "description": "Test mode may only use `sandbox`, live mode only `production` "
+            "(the default is the mode's own)."
+        },
+    )
+    api_url = fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=500), _gateway_url],
+        metadata={"description": "Overrides the environment's base URL (a proxy, a simulator)."},
+    )
+
+
+class BlueDogGatewaySchema(_GatewaySchema):
+    api_key = _text(500, metadata={"description": "Secret API key (`Authorization` header)."})
+    processor_id = _text(100)
+    public_key = _text(500, metadata={"description": "Public key for the browser tokenizer."})
+
+
+class HubcashGatewaySchema(_GatewaySchema):
+    code = _text(200, metadata={"description": "`X-Hubcash-Code`"})
+    token = _text(500, metadata={"description": "`X-Hubcash-Token` (secret)"})
+    public_key = _text(500)
+    webhook_secret = _text(500)
+
+
+class ForwardGatewaySchema(_GatewaySchema):
+    api_key = _text(500)
+    public_key = _text(500)
+    account_id = _text(100)
+
+
+class AcceptBlueGatewaySchema(_GatewaySchema):
+    source_key = _text(500, metadata={"description": "Basic-auth user (secret)"})
+    pin = _text(200, metadata={"description": "Basic-auth password (secret)"})
+    public_key = _text(500, metadata={"description": "Hosted tokenization key"})
+    webhook_secret = _text(500, metadata={"description": "Signs accept.blue's webhooks"})
+
+
+class PaymentGatewaysSchema(_Strict):
+    bluedog = fields.Nested(BlueDogGatewaySchema, allow_none=True)
+    hubcash = fields.Nested(HubcashGatewaySchema, allow_none=True)
+    forward = fields.Nested(ForwardGatewaySchema, allow_none=True)
+    acceptblue = fields.Nested(AcceptBlueGatewaySchema, allow_none=True)
+
+
+_GATEWAY_NAME = validate.Length(min=1, max=40)
+
+
+class RoutingRuleSchema(_Strict):
+    """Match on any of the three facts (all given must match); ``gateways`` in failover
+    order (failover is for bank debits only)."""
+
+    payment_method_type = fields.String(validate=validate.OneOf(["card", "us_bank_account"]))
+    currency = fields.String(validate=validate.Regexp(r"^[a-z]{3}$"))
+    on_behalf_of = fields.String(validate=validate.Length(min=1, max=40))
+    gateways = fields.List(
+        fields.String(validate=_GATEWAY_NAME),
+        required=True,
+        validate=validate.Length(min=1, max=4),
+    )
+
+
+class PaymentRoutingSchema(_Strict):
+    default = fields.String(allow_none=True, validate=_GATEWAY_NAME)
+    test_mode = fields.String(
+        allow_none=True,
+        validate=_GATEWAY_NAME,
+        metadata={"description": "Test mode: use this gateway's sandbox instead of dealerhub's"},
+    )
+    rules = fields.List(
+        fields.Nested(RoutingRuleSchema), allow_none=True, validate=validate.Length(max=20)
+    )
+
+
 class ConfigurationSchema(_Strict):
     """Request (POST/PATCH, `null` removes a property) and response of /configuration."""
 
@@ -168,6 +268,8 @@ class ConfigurationSchema(_Strict):
     fraud_identification = fields.Nested(FraudIdentificationSchema, allow_none=True)
     credit_application = fields.Nested(CreditApplicationSchema, allow_none=True)
     dealer_management_system = fields.Nested(DealerManagementSystemSchema, allow_none=True)
+    payment_gateways = fields.Nested(PaymentGatewaysSchema, allow_none=True)
+    payment_routing = fields.Nested(PaymentRoutingSchema, allow_none=True)
 
 
 class CertificateUploadFormSchema(Schema):
@@ -193,6 +295,12 @@ class IntegrationHealthSchema(Schema):
     )
     missing_fields = fields.List(fields.String())
     certificate = Rendered(CertificateInfoSchema, allow_none=True)
+    environment = fields.String(metadata={"description": "Payment gateways: sandbox or production"})
+    last_success = fields.Integer(
+        allow_none=True, metadata={"description": "Payment gateways: latest call that answered"}
+    )
+    last_error = fields.Integer(allow_none=True)
+    last_error_code = fields.String(allow_none=True)
 
 
 class ConfigurationHealthSchema(Schema):

@@ -18,6 +18,8 @@ from dealerhub.configuration.certificates import CertInfo, CertStore, decode_bas
 from dealerhub.configuration.models import Certificate, Configuration
 from dealerhub.configuration.schemas import CERTIFICATE_INFO, SECRET_PATHS
 from dealerhub.configuration.tree import changed_paths, deep_merge, get_path, has_path, set_path
+from dealerhub.connectors.processors import routing
+from dealerhub.connectors.processors.catalog import GATEWAYS
 from dealerhub.crypto import MASK
 from dealerhub.db import after_commit, new_id, now
 from dealerhub.errors import Conflict, InvalidRequest, NotFound
@@ -189,6 +191,8 @@ def _write(
 ) -> dict[str, Any]:
     old = _tree(row)
     patch = _resolve_masks(old, payload)
+    # Gateways and routing are checked as a whole, before anything (a certificate) is stored.
+    routing.validate(deep_merge(old, patch), tenant.livemode, GATEWAYS)
     _apply_certificate(session, tenant, old, patch, store)
     new = deep_merge(old, patch)
     paths = changed_paths(old, new)

@@ -18,7 +18,7 @@ from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id
 from dealerhub.errors import CardDeclined, InvalidRequest, NotFound
 from dealerhub.events.service import record_event
-from dealerhub.payments.common import PaymentsConfig, merge_metadata
+from dealerhub.payments.common import PaymentsConfig, Processors, merge_metadata
 from dealerhub.payments.models import PaymentMethod
 from dealerhub.payments.response_schemas import PAYMENT_METHOD
 from dealerhub.tenancy import Tenant, get_owned, scoped
@@ -70,25 +70,49 @@ def _card_from_test_number(
     return card, sandbox.card_token(test_card)
 
 
-def _issuer(tenant: Tenant) -> str | None:
-    """The processor whose token a new payment method holds: in test mode always the
-    sandbox; a live token's gateway is recorded once live gateways are configured."""
-    return None if tenant.livemode else sandbox.VENDOR
+def _token_issuer(processors: Processors, tenant: Tenant, named: str | None) -> str:
+    """The gateway whose tokenizer issued a card token: the one the request names (which
+    must be configured for this dealer and mode), else the one routing picks for cards."""
+    if named:
+        return processors.named(tenant, named).name
+    return processors.route(tenant, method_type="card", currency="usd", on_behalf_of=None)[0].name
+
+
+def tokenizer(processors: Processors, tenant: Tenant) -> dict[str, Any]:
+    """Which tokenizer a browser loads for a new card, and with which public key."""
+    gateway = processors.route(tenant, method_type="card", currency="usd", on_behalf_of=None)[0]
+    info = gateway.tokenizer()
+    return {
+        "object": "tokenizer",
+        "livemode": tenant.livemode,
+        "type": "card",
+        "processor": gateway.name,
+        "script_url": info.script_url if info else None,
+        "public_key": info.public_key if info else None,
+    }
 
 
 def create_payment_method(
-    session: Session, tenant: Tenant, config: PaymentsConfig, data: dict[str, Any]
+    session: Session,
+    tenant: Tenant,
+    config: PaymentsConfig,
+    data: dict[str, Any],
+    *,
+    processors: Processors,
 ) -> PaymentMethod:
     """``data`` is the validated request: ``type``, ``card`` (number… or token),
-    ``billing_details``, ``metadata``, optional ``customer``."""
+    ``billing_details``, ``metadata``, optional ``customer`` and ``processor``."""
     card_in = dict(data.get("card") or {})
     token = card_in.get("token")
+    issuer = sandbox.VENDOR
     if token:
         number = _TEST_TOKENS.get(token) if not tenant.livemode else None
+        if number is None and not token.startswith("tok_sandbox_"):
+            issuer = _token_issuer(processors, tenant, data.get("processor"))
         if number is not None:
             today = dt.datetime.now(dt.UTC).date()
             card, proc_token = _card_from_test_number(tenant, config, number, 12, today.year + 3)
-        elif not tenant.livemode and not token.startswith("tok_sandbox_"):
+        elif issuer == sandbox.VENDOR and not token.startswith("tok_sandbox_"):
             raise InvalidRequest(f"No such token: '{token}'", param="card.token")
         else:
             # A token a processor issued (live) or a sandbox token: details come from it later.
@@ -122,7 +146,7 @@ def create_payment_method(
         billing_details=data.get("billing_details") or {},
         card=card,
         processor_token=proc_token,
-        processor=_issuer(tenant),
+        processor=issuer,
         metadata_=merge_metadata({}, data.get("metadata")),
     )
     session.add(pm)
@@ -159,7 +183,7 @@ def create_bank_payment_method(
             "account_holder_type": "individual",
         },
         processor_token=processor_token,
-        processor=_issuer(tenant),
+        processor=sandbox.VENDOR,  # the sandbox Link's accounts; routing picks at confirm
     )
     session.add(pm)
     session.flush()

@@ -348,3 +348,12 @@ PAYMENT_INTENT = PaymentIntentSchema()
 REFUND = RefundSchema()
 SETUP_INTENT = SetupIntentSchema()
 ACCOUNT = AccountSchema()
+
+
+class TokenizerSchema(ResponseSchema):
+    object = Const("tokenizer")
+    livemode = Bool()
+    type = Str()
+    processor = Str(metadata={"description": "Send it back as `processor` with the token"})
+    script_url = Str(allow_none=True, metadata={"description": "null: send test cards as they are"})
+    public_key = Str(allow_none=True)

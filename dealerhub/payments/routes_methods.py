@@ -23,8 +23,21 @@ class PaymentMethods(MethodView):
     @blp.arguments(schemas.PaymentMethodCreateSchema)
     @blp.response(200, objects.PaymentMethodSchema)
     def post(self, data: dict[str, Any]) -> Any:
-        """Create a card payment method (test cards in test mode, processor tokens in any)."""
-        return methods.create_payment_method(session(), tenant(), config(), data)
+        """Create a card payment method (test cards in test mode, gateway tokens in any)."""
+        return methods.create_payment_method(
+            session(), tenant(), config(), data, processors=processors()
+        )
+
+
+@blp.route("/payment/payment-methods/tokenizer")
+class Tokenizer(MethodView):
+    @publishable
+    @blp.arguments(schemas.TokenizerArgs, location="query")
+    @blp.response(200, objects.TokenizerSchema)
+    def get(self, _args: dict[str, Any]) -> Any:
+        """Which gateway's tokenizer a browser loads for a card, and its public key: card
+        numbers go from the browser to the gateway, never through the hub."""
+        return methods.tokenizer(processors(), tenant())
 
 
 @blp.route("/payment/payment-methods/<payment_method_id>")

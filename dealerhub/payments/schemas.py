@@ -52,6 +52,17 @@ class PaymentMethodCreateSchema(StrictSchema):
     billing_details = fields.Nested(BillingDetailsSchema)
     customer = _id()
     metadata = Metadata()
+    processor = fields.String(
+        validate=validate.Length(min=1, max=32),
+        metadata={
+            "description": "The gateway whose tokenizer issued card.token (live mode); "
+            "by default the one routing picks for cards."
+        },
+    )
+
+
+class TokenizerArgs(StrictSchema):
+    type = fields.String(load_default="card", validate=validate.OneOf(["card"]))
 
 
 class PaymentMethodUpdateSchema(StrictSchema):
