@@ -30,6 +30,7 @@ from dealerhub.events import jobs
 from dealerhub.events.models import InboundEvent, InboundStatus
 from dealerhub.events.policy import policy_for
 from dealerhub.tasks import enqueue_after_commit
+from dealerhub.tenancy import Tenant
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,12 @@ def receive(
     processor: PaymentProcessor | None,
     raw: bytes,
     headers: Mapping[str, str],
+    *,
+    owner: Tenant | None = None,
 ) -> dict[str, Any]:
     """Verify, store once, enqueue the apply task; duplicates are acknowledged and ignored.
-    ``processor`` is the one ``processor_name`` names (``None``: there is none)."""
+    ``processor`` is the one ``processor_name`` names (``None``: there is none); ``owner`` is
+    the dealer and mode whose gateway credentials verified it (a live gateway's notice)."""
     if not processor_name:
         raise InvalidRequest(
             f"Name the processor with ?processor= or the {PROCESSOR_HEADER} header.",
@@ -84,8 +88,8 @@ def receive(
         processor=processor_name,
         processor_event_id=message.event_id,
         type=message.type,
-        livemode=message.livemode,
-        dealer_id=message.account,
+        livemode=owner.livemode if owner else message.livemode,
+        dealer_id=owner.dealer_id if owner else message.account,
         payload=dict(message.payload),
         received=dbmod.now(),
     )

@@ -9,10 +9,12 @@ from flask.views import MethodView
 from marshmallow import RAISE
 
 from dealerhub.api import Blueprint, connectors, public, session, tenant
+from dealerhub.connectors.processors.base import PaymentProcessor
 from dealerhub.events import endpoints, inbound, service
 from dealerhub.events import schemas as s
 from dealerhub.events.models import Event, WebhookEndpoint
 from dealerhub.schemas import DeletedSchema
+from dealerhub.tenancy import Tenant
 
 blp = Blueprint("events", __name__, description="Events, webhook endpoints and inbound webhooks.")
 
@@ -106,7 +108,15 @@ class PaymentWebhooks(MethodView):
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Receive a payment processor's webhook (signature checked over the raw body)."""
         name = args.get("processor") or request.headers.get(inbound.PROCESSOR_HEADER)
-        processor = connectors().processor_named(name) if name else None
+        account = args.get("account")
+        processor: PaymentProcessor | None
+        if name and account:
+            # A live gateway's notices: verified with that dealer's own gateway credentials.
+            owner = Tenant(account, args["mode"] == "live")
+            processor = connectors().processors_for(session()).named(owner, name)
+        else:
+            owner = None
+            processor = connectors().processor_named(name) if name else None
         return inbound.receive(
-            session(), name, processor, request.get_data(), dict(request.headers)
+            session(), name, processor, request.get_data(), dict(request.headers), owner=owner
         )

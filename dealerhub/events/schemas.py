@@ -196,6 +196,15 @@ EndpointListSchema = list_schema(EndpointSchema)
 
 class InboundArgs(StrictSchema):
     processor = fields.String(validate=validate.Length(min=1, max=40))
+    account = fields.String(
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "A live gateway's webhooks: the dealer (acct_…) it is for"},
+    )
+    mode = fields.String(
+        load_default="live",
+        validate=validate.OneOf(["test", "live"]),
+        metadata={"description": "With account: test for a gateway's sandbox environment"},
+    )
 
 
 class InboundAckSchema(ResponseSchema):
