@@ -6,6 +6,7 @@ last4 and a keyed fingerprint before anything is stored, logged or returned."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from sqlmodel import col
 from stdnum import luhn
 
 from dealerhub.connectors.processors import sandbox
-from dealerhub.connectors.processors.base import PaymentSource
+from dealerhub.connectors.processors.base import BankAccount, PaymentSource
 from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id
 from dealerhub.errors import CardDeclined, InvalidRequest, NotFound
@@ -102,6 +103,8 @@ def create_payment_method(
 ) -> PaymentMethod:
     """``data`` is the validated request: ``type``, ``card`` (number… or token),
     ``billing_details``, ``metadata``, optional ``customer`` and ``processor``."""
+    if data["type"] == "us_bank_account":
+        return create_bank_account_method(session, tenant, data)
     card_in = dict(data.get("card") or {})
     token = card_in.get("token")
     issuer = sandbox.VENDOR
@@ -217,11 +220,65 @@ def resolve(
     return get_owned(session, PaymentMethod, pm_id, tenant, name="payment_method", param=param)
 
 
+# A bank account whose numbers the hub holds (no gateway tokenizes bank accounts in the
+# browser): its "token" is the numbers themselves, in the encrypted processor_token column.
+BANK_NUMBERS = "ach:"
+
+
+def create_bank_account_method(
+    session: Session, tenant: Tenant, data: dict[str, Any]
+) -> PaymentMethod:
+    """A ``us_bank_account`` payment method from routing and account numbers."""
+    bank = data["us_bank_account"]
+    numbers = {k: bank[k] for k in ("routing_number", "account_number")}
+    pm = PaymentMethod(
+        id=new_id("pm"),
+        dealer_id=tenant.dealer_id,
+        livemode=tenant.livemode,
+        type="us_bank_account",
+        billing_details=data.get("billing_details") or {},
+        us_bank_account={
+            "bank_name": None,
+            "last4": bank["account_number"][-4:],
+            "routing_number": bank["routing_number"],
+            "account_type": bank["account_type"],
+            "account_holder_type": bank["account_holder_type"],
+        },
+        processor_token=BANK_NUMBERS + json.dumps(numbers),
+        processor=None,  # routing picks the gateway at each confirm
+        metadata_=merge_metadata({}, data.get("metadata")),
+    )
+    session.add(pm)
+    if data.get("customer"):
+        get_customer(session, tenant, data["customer"], param="customer")
+        pm.customer_id = data["customer"]
+    session.flush()
+    if pm.customer_id:
+        record_event(session, tenant, "payment_method.attached", PAYMENT_METHOD.dump(pm))
+    return pm
+
+
+def _bank_of(pm: PaymentMethod) -> BankAccount | None:
+    if pm.type != "us_bank_account" or not pm.processor_token.startswith(BANK_NUMBERS):
+        return None
+    numbers = json.loads(pm.processor_token[len(BANK_NUMBERS) :])
+    details = pm.us_bank_account or {}
+    return BankAccount(
+        routing_number=numbers["routing_number"],
+        account_number=numbers["account_number"],
+        account_type=details.get("account_type", "checking"),
+        holder_name=str(pm.billing_details.get("name") or ""),
+        holder_type=details.get("account_holder_type", "individual"),
+    )
+
+
 def source_of(pm: PaymentMethod) -> PaymentSource:
     details = pm.card or pm.us_bank_account or {}
+    bank = _bank_of(pm)
     return PaymentSource(
         type=pm.type,
-        token=pm.processor_token,
+        token="" if bank else pm.processor_token,
+        bank=bank,
         brand=details.get("brand"),
         last4=details.get("last4"),
         customer_ref=pm.customer_id,

@@ -46,9 +46,38 @@ class CardInSchema(StrictSchema):
                 raise ValidationError("Missing data for required field.", name)
 
 
+def _aba_routing_number(value: str) -> None:
+    """ABA checksum: 3·(d1+d4+d7) + 7·(d2+d5+d8) + (d3+d6+d9) is a multiple of 10."""
+    d = [int(c) for c in value]
+    if (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5] + d[8]) % 10:
+        raise ValidationError("Not a valid ABA routing number (its check digit is wrong).")
+
+
+class BankAccountInSchema(StrictSchema):
+    routing_number = fields.String(
+        required=True,
+        validate=[validate.Regexp(r"^[0-9]{9}$", error="Nine digits."), _aba_routing_number],
+    )
+    account_number = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Regexp(r"^[0-9]{4,17}$", error="4 to 17 digits."),
+    )
+    account_type = fields.String(
+        load_default="checking", validate=validate.OneOf(["checking", "savings"])
+    )
+    account_holder_type = fields.String(
+        load_default="individual", validate=validate.OneOf(["individual", "company"])
+    )
+
+
 class PaymentMethodCreateSchema(StrictSchema):
-    type = fields.String(required=True, validate=validate.OneOf(["card"]))
-    card = fields.Nested(CardInSchema, required=True)
+    type = fields.String(required=True, validate=validate.OneOf(["card", "us_bank_account"]))
+    card = fields.Nested(CardInSchema)
+    us_bank_account = fields.Nested(
+        BankAccountInSchema,
+        metadata={"description": "Secret key only; billing_details.name is the account holder"},
+    )
     billing_details = fields.Nested(BillingDetailsSchema)
     customer = _id()
     metadata = Metadata()
@@ -59,6 +88,17 @@ class PaymentMethodCreateSchema(StrictSchema):
             "by default the one routing picks for cards."
         },
     )
+
+    @validates_schema
+    def _details_of_type(self, data: dict[str, Any], **_kw: Any) -> None:
+        kind = data.get("type")
+        other = "us_bank_account" if kind == "card" else "card"
+        if kind and data.get(kind) is None:
+            raise ValidationError("Missing data for required field.", kind)
+        if data.get(other) is not None:
+            raise ValidationError(f"Only {kind} details go with type {kind}.", other)
+        if kind == "us_bank_account" and not (data.get("billing_details") or {}).get("name"):
+            raise ValidationError("The account holder's name is required.", "billing_details")
 
 
 class TokenizerArgs(StrictSchema):
