@@ -596,3 +596,12 @@ def test_connection_dropped_after_sending_is_an_unknown_outcome() -> None:
     responses.post(f"{BASE}/payment_intents/{PI}/refunds", body=dropped)
     with pytest.raises(ConnectorOutcomeUnknown):
         processor().refund(PI, 25000, refund_id="re_0lwq3k2a1AbCdEfGhIjKl")
+
+
+@responses.activate
+def test_answer_cut_off_mid_body_is_an_unknown_outcome() -> None:
+    responses.post(
+        f"{BASE}/payment_intents/{PI}/capture", body=requests.exceptions.ChunkedEncodingError("cut")
+    )
+    with pytest.raises(ConnectorOutcomeUnknown):
+        processor().capture(PI, 1000, attempt_id="cap_0lwq3k2a1AbCdEfGhIj")

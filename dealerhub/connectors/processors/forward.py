@@ -336,6 +336,16 @@ class ForwardProcessor:
                 vendor=VENDOR,
                 vendor_code="connection_dropped",
             ) from exc
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            # The request went out and the answer broke off mid-body.
+            raise ConnectorOutcomeUnknown(
+                f"Forward {what}: the answer was cut off.",
+                vendor=VENDOR,
+                vendor_code="connection_dropped",
+            ) from exc
         except requests.RequestException as exc:
             raise ConnectorUnavailable(
                 f"Forward {what} failed: {type(exc).__name__}.", vendor=VENDOR
