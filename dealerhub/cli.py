@@ -16,6 +16,8 @@ from dealerhub.app import AREAS, create_app
 from dealerhub.clikit import Context, pass_ctx
 from dealerhub.db import metadata
 from dealerhub.dealers.service import create_dealer, list_dealers, roll_keys
+from dealerhub.simulators.catalog import SIMULATORS
+from dealerhub.simulators.server import serve_forever
 from dealerhub.wsgi_server import run_gunicorn
 
 
@@ -226,6 +228,22 @@ def worker(click_ctx: click.Context, concurrency: int, beat: bool) -> None:
     if beat:
         argv.append("--beat")
     os.execv(sys.executable, [*argv, *click_ctx.args])  # noqa: S606 - replaces this process
+
+
+# Here, not in the payments area: the app (the request path) never imports a simulator.
+@main.command()
+@click.argument("gateway", type=click.Choice(sorted(SIMULATORS)))
+@click.option("--port", type=int, default=0, help="Default: the gateway's usual simulator port.")
+@click.option("--webhook-url", help="Where settlement notices are POSTed (the hub's inbound URL).")
+@click.option("--webhook-secret", help="Signs them, where the gateway signs its webhooks.")
+def simulate(gateway: str, port: int, webhook_url: str | None, webhook_secret: str | None) -> None:
+    """Serve GATEWAY's offline simulator on 127.0.0.1 (see docs/gateways.md)."""
+    simulator = SIMULATORS[gateway]
+    port = port or simulator.port
+    click.echo(f"{gateway} simulator on http://127.0.0.1:{port} (Ctrl-C stops it)")
+    serve_forever(
+        simulator.create_app(webhook_url=webhook_url, webhook_secret=webhook_secret), port
+    )
 
 
 for _area in AREAS:

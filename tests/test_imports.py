@@ -145,3 +145,15 @@ def test_every_module_imports_alone_in_a_fresh_interpreter() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         failures = [f for f in pool.map(_import_alone, modules) if f]
     assert failures == []
+
+
+def test_the_request_path_and_the_worker_never_import_a_simulator() -> None:
+    # Gateway simulators are for rehearsals and tests; the app and the worker must not load them.
+    code = (
+        "import sys, dealerhub.wsgi, dealerhub.worker\n"
+        "print(sorted(m for m in sys.modules if m.startswith('dealerhub.simulators')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]"

@@ -1,5 +1,4 @@
-"""``dealerhub gateways check`` (one harmless authenticated call to each configured gateway)
-and ``dealerhub simulate GATEWAY`` (a gateway's offline simulator on 127.0.0.1)."""
+"""``dealerhub gateways check``: one harmless authenticated call to each configured gateway."""
 
 from __future__ import annotations
 
@@ -11,14 +10,11 @@ from dealerhub.connectors.base import ConnectorError
 from dealerhub.connectors.processors import routing
 from dealerhub.connectors.registry import Registry
 from dealerhub.errors import DealerhubError
-from dealerhub.simulators import SIMULATORS
-from dealerhub.simulators.server import serve_forever
 from dealerhub.tenancy import Tenant
 
 
 def init_cli(group: click.Group) -> None:
     group.add_command(gateways)
-    group.add_command(simulate)
 
 
 @click.group()
@@ -65,18 +61,3 @@ def check(ctx: Context, dealer_id: str, mode: str) -> None:
     if any(r[2] != "ok" for r in rows):
         ctx_exit = click.get_current_context()
         ctx_exit.exit(1)
-
-
-@click.command()
-@click.argument("gateway", type=click.Choice(sorted(SIMULATORS)))
-@click.option("--port", type=int, default=0, help="Default: the gateway's usual simulator port.")
-@click.option("--webhook-url", help="Where settlement notices are POSTed (the hub's inbound URL).")
-@click.option("--webhook-secret", help="Signs them, where the gateway signs its webhooks.")
-def simulate(gateway: str, port: int, webhook_url: str | None, webhook_secret: str | None) -> None:
-    """Serve GATEWAY's offline simulator on 127.0.0.1 (see docs/gateways.md)."""
-    simulator = SIMULATORS[gateway]
-    port = port or simulator.port
-    click.echo(f"{gateway} simulator on http://127.0.0.1:{port} (Ctrl-C stops it)")
-    serve_forever(
-        simulator.create_app(webhook_url=webhook_url, webhook_secret=webhook_secret), port
-    )

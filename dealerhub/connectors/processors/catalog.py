@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dealerhub.connectors.processors import forward
 from dealerhub.connectors.processors.base import PaymentProcessor, ProcessorCapabilities
 
 SANDBOX = "sandbox"  # the built-in test-mode processor; never configured, never live
@@ -26,4 +27,16 @@ class GatewaySpec:
     base_urls: Mapping[str, str]  # environment ("sandbox" | "production") → base URL
 
 
-GATEWAYS: dict[str, GatewaySpec] = {}
+GATEWAYS: dict[str, GatewaySpec] = {
+    spec.name: spec
+    for spec in (
+        GatewaySpec(
+            "forward",
+            forward.ForwardProcessor,
+            forward.ForwardProcessor.capabilities,
+            forward.CONFIG_FIELDS,
+            forward.SECRET_FIELDS,
+            forward.BASE_URLS,
+        ),
+    )
+}

@@ -1,0 +1,21 @@
+"""The simulators ``dealerhub simulate`` serves, by gateway name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask
+
+from dealerhub.simulators import forward
+
+
+@dataclass(frozen=True)
+class Simulator:
+    create_app: Callable[..., Flask]  # (webhook_url=, webhook_secret=) -> app
+    port: int  # the port `dealerhub simulate` uses by default
+
+
+SIMULATORS: dict[str, Simulator] = {
+    "forward": Simulator(forward.create_app, 8803),
+}
