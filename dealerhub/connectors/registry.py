@@ -50,6 +50,7 @@ class Registry:
     processors: Mapping[str, PaymentProcessor] = field(default_factory=dict)
     # The live gateways, each built per dealer from its ``payment_gateways`` block.
     gateways: Mapping[str, GatewaySpec] = field(default_factory=lambda: GATEWAYS)
+    gateway_timeout: tuple[float, float] = (5.0, 30.0)  # (connect, read) seconds
     # Fakes for tests and benchmarks; None means "resolve from the tenant".
     dms_override: DmsResolver | None = None
     bureau_override: BureauResolver | None = None
@@ -64,6 +65,10 @@ class Registry:
             db=db,
             cert_store=CertStore(settings.certs_dir),
             processors={"sandbox": SandboxProcessor(webhook_secret)},
+            gateway_timeout=(
+                float(settings.option("GATEWAY_CONNECT_TIMEOUT", "5")),
+                float(settings.option("GATEWAY_READ_TIMEOUT", "30")),
+            ),
         )
 
     def replace(self, **changes: Any) -> Registry:
@@ -86,11 +91,17 @@ class Registry:
                 f"in {'live' if tenant.livemode else 'test'} mode.",
                 param=f"{routing.GATEWAYS_KEY}.{name}",
             )
-        key = (tenant.dealer_id, tenant.livemode, name, json.dumps(block, sort_keys=True))
+        key = (
+            tenant.dealer_id,
+            tenant.livemode,
+            name,
+            json.dumps(block, sort_keys=True),
+            self.gateway_timeout,
+        )
         with _BUILD_LOCK:
             built = _BUILT.get(key)
             if built is None:
-                built = _BUILT[key] = spec.build(block)
+                built = _BUILT[key] = spec.build(block, timeout=self.gateway_timeout)
         return built
 
     def processor_named(self, name: str) -> PaymentProcessor | None:
@@ -125,7 +136,7 @@ class Registry:
 
 # Connectors built from dealers' configuration blocks, keyed by the block itself: a changed
 # block builds a new connector, and an old one is simply never asked for again.
-_BUILT: dict[tuple[str, bool, str, str], PaymentProcessor] = {}
+_BUILT: dict[tuple[str, bool, str, str, tuple[float, float]], PaymentProcessor] = {}
 _BUILD_LOCK = threading.Lock()
 
 

@@ -20,7 +20,7 @@ SANDBOX = "sandbox"  # the built-in test-mode processor; never configured, never
 @dataclass(frozen=True)
 class GatewaySpec:
     name: str
-    build: Callable[[Mapping[str, Any]], PaymentProcessor]
+    build: Callable[..., PaymentProcessor]  # (block, *, timeout=(connect, read))
     capabilities: ProcessorCapabilities
     required_fields: tuple[str, ...]
     secret_fields: frozenset[str]
