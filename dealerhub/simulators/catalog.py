@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from dealerhub.simulators import forward
+from dealerhub.simulators import acceptblue, forward
 
 
 @dataclass(frozen=True)
@@ -17,5 +17,6 @@ class Simulator:
 
 
 SIMULATORS: dict[str, Simulator] = {
+    "acceptblue": Simulator(acceptblue.create_app, 8804),
     "forward": Simulator(forward.create_app, 8803),
 }

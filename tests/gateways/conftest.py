@@ -48,7 +48,24 @@ def _forward_token(url: str) -> Callable[[str], str]:
     return tokenize
 
 
+def _acceptblue_token(url: str) -> Callable[[str], str]:
+    def tokenize(number: str) -> str:
+        r = requests.post(
+            f"{url}/__simulator__/tokenize",
+            json={"card": number, "expiry_month": 12, "expiry_year": 2034, "cvv2": "123"},
+            timeout=10,
+        )
+        r.raise_for_status()
+        return f"{r.json()['nonce']}|12/2034"
+
+    return tokenize
+
+
 GATEWAY_SETUPS: dict[str, Callable[[str], tuple[dict[str, Any], Callable[[str], str]]]] = {
+    "acceptblue": lambda url: (
+        {"source_key": "sim_source_key", "pin": "sim_pin", "public_key": "sim_public_key"},
+        _acceptblue_token(url),
+    ),
     "forward": lambda url: (
         {"api_key": "sim_api_key", "public_key": "sim_public_key", "account_id": "sim_account_id"},
         _forward_token(url),
@@ -62,7 +79,9 @@ def simulators() -> Iterator[dict[str, str]]:
     from contextlib import ExitStack
 
     with ExitStack() as stack:
-        yield {name: stack.enter_context(serving(sim.create_app())) for name, sim in SIMULATORS.items()}
+        yield {
+            name: stack.enter_context(serving(sim.create_app())) for name, sim in SIMULATORS.items()
+        }
 
 
 @pytest.fixture
