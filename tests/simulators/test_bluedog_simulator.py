@@ -339,3 +339,11 @@ def test_no_webhooks(url: str) -> None:
     assert not bluedog.capabilities.webhooks
     with pytest.raises(WebhookRejected):
         bluedog.parse_webhook({}, b"{}")
+
+
+def test_each_app_has_its_own_state(url: str) -> None:
+    gateway(url).authorize(charge("ch_mine", 1000, card(url)))
+    with serving(create_app()) as other:
+        assert transactions(other) == []
+        assert gateway(other).sync(None, attempt_id="ch_mine").status == AttemptStatus.UNKNOWN
+    assert len(transactions(url)) == 1
