@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from dealerhub.simulators import acceptblue, forward
+from dealerhub.simulators import acceptblue, bluedog, forward
 
 
 @dataclass(frozen=True)
@@ -18,5 +18,6 @@ class Simulator:
 
 SIMULATORS: dict[str, Simulator] = {
     "acceptblue": Simulator(acceptblue.create_app, 8804),
+    "bluedog": Simulator(bluedog.create_app, 8801),
     "forward": Simulator(forward.create_app, 8803),
 }

@@ -61,10 +61,28 @@ def _acceptblue_token(url: str) -> Callable[[str], str]:
     return tokenize
 
 
+def _bluedog_token(url: str) -> Callable[[str], str]:
+    def tokenize(number: str) -> str:
+        r = requests.post(
+            f"{url}/__simulator__/tokenize",
+            json={"card": {"number": number, "expiration_date": "12/34", "cvc": "123"}},
+            timeout=10,
+        )
+        r.raise_for_status()
+        token: str = r.json()["token"]
+        return token
+
+    return tokenize
+
+
 GATEWAY_SETUPS: dict[str, Callable[[str], tuple[dict[str, Any], Callable[[str], str]]]] = {
     "acceptblue": lambda url: (
         {"source_key": "sim_source_key", "pin": "sim_pin", "public_key": "sim_public_key"},
         _acceptblue_token(url),
+    ),
+    "bluedog": lambda url: (
+        {"api_key": "sim_api_key", "public_key": "pub_sim_public"},
+        _bluedog_token(url),
     ),
     "forward": lambda url: (
         {"api_key": "sim_api_key", "public_key": "sim_public_key", "account_id": "sim_account_id"},

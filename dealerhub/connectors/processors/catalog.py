@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dealerhub.connectors.processors import acceptblue, forward
+from dealerhub.connectors.processors import acceptblue, bluedog, forward
 from dealerhub.connectors.processors.base import PaymentProcessor, ProcessorCapabilities
 
 SANDBOX = "sandbox"  # the built-in test-mode processor; never configured, never live
@@ -30,6 +30,14 @@ class GatewaySpec:
 GATEWAYS: dict[str, GatewaySpec] = {
     spec.name: spec
     for spec in (
+        GatewaySpec(
+            "bluedog",
+            bluedog.BlueDogProcessor,
+            bluedog.BlueDogProcessor.capabilities,
+            bluedog.CONFIG_FIELDS,
+            bluedog.SECRET_FIELDS,
+            bluedog.BASE_URLS,
+        ),
         GatewaySpec(
             "acceptblue",
             acceptblue.AcceptBlueProcessor,
