@@ -35,8 +35,6 @@ SECRET_PATHS = frozenset(
         "payment_gateways.forward.api_key",
         "payment_gateways.acceptblue.source_key",
         "payment_gateways.acceptblue.pin",
-        "payment_gateways.hubcash.webhook_secret",
-        "payment_gateways.acceptblue.webhook_secret",
     }
 )
 
@@ -203,8 +201,6 @@ class BlueDogGatewaySchema(_GatewaySchema):
 class HubcashGatewaySchema(_GatewaySchema):
     code = _text(200, metadata={"description": "`X-Hubcash-Code`"})
     token = _text(500, metadata={"description": "`X-Hubcash-Token` (secret)"})
-    public_key = _text(500)
-    webhook_secret = _text(500)
 
 
 class ForwardGatewaySchema(_GatewaySchema):
@@ -217,7 +213,6 @@ class AcceptBlueGatewaySchema(_GatewaySchema):
     source_key = _text(500, metadata={"description": "Basic-auth user (secret)"})
     pin = _text(200, metadata={"description": "Basic-auth password (secret)"})
     public_key = _text(500, metadata={"description": "Hosted tokenization key"})
-    webhook_secret = _text(500, metadata={"description": "Signs accept.blue's webhooks"})
 
 
 class PaymentGatewaysSchema(_Strict):

@@ -22,10 +22,10 @@ from sqlmodel import col
 
 from dealerhub import db as dbmod
 from dealerhub.config import Settings
-from dealerhub.connectors.base import WebhookRejected
+from dealerhub.connectors.base import ConnectorError, WebhookRejected
 from dealerhub.connectors.processors.base import PaymentProcessor
 from dealerhub.db import new_id
-from dealerhub.errors import InvalidRequest
+from dealerhub.errors import InvalidRequest, ProviderError
 from dealerhub.events import jobs
 from dealerhub.events.models import InboundEvent, InboundStatus
 from dealerhub.events.policy import policy_for
@@ -80,6 +80,13 @@ def receive(
         if exc.vendor_code == "signature_invalid":
             raise InvalidSignature(exc.message) from exc
         raise InvalidRequest(exc.message, code=exc.vendor_code, param=exc.param) from exc
+    except ConnectorError as exc:
+        # Verification needed the gateway (a read-back) and it did not answer: the vendor
+        # retries a notice that was not acknowledged.
+        raise ProviderError(
+            f"The {processor_name} gateway could not be reached to verify this notice.",
+            retryable=True,
+        ) from exc
     existing = _find(session, processor_name, message.event_id)
     if existing is not None:
         return {"received": True, "duplicate": True, "id": existing.id}

@@ -12,7 +12,7 @@ from dealerhub.pagination import ListArgsSchema
 from dealerhub.schemas import Metadata, StrictSchema
 
 # ISO 4217 codes we accept; the processor's capabilities narrow this at confirm time.
-CURRENCIES = ("usd", "cad", "eur", "gbp", "mxn", "aud", "jpy", "chf", "nzd")
+CURRENCIES = ("usd", "cad", "eur", "gbp", "mxn", "aud", "jpy", "chf", "nzd", "brl")
 PM_TYPES = ("card", "us_bank_account")
 CANCEL_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from dealerhub.simulators import acceptblue, bluedog, forward
+from dealerhub.simulators import acceptblue, bluedog, forward, hubcash
 
 
 @dataclass(frozen=True)
@@ -20,4 +20,5 @@ SIMULATORS: dict[str, Simulator] = {
     "acceptblue": Simulator(acceptblue.create_app, 8804),
     "bluedog": Simulator(bluedog.create_app, 8801),
     "forward": Simulator(forward.create_app, 8803),
+    "hubcash": Simulator(hubcash.create_app, 8802),
 }

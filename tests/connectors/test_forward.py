@@ -340,11 +340,11 @@ def test_no_three_d_secure() -> None:
 @responses.activate
 def test_partial_capture() -> None:
     responses.post(f"{BASE}/payment_intents/{PI}/capture", json=fixture("intent_captured_partial"))
-    result = processor().capture(PI, 90000, attempt_id="cap_0lwq3k2a1AbCdEfGhIj")
+    result = processor().capture(PI, 90000, attempt_id="ch_0lwq3k2a1AbCdEfGhIjKlMnOp")
     (call,) = responses.calls
     assert call.request.method == "POST"
     assert call.request.url == f"{BASE}/payment_intents/{PI}/capture"
-    assert_auth_headers(call, "cap_0lwq3k2a1AbCdEfGhIj")
+    assert_auth_headers(call, "ch_0lwq3k2a1AbCdEfGhIjKlMnOp:capture")
     assert body_of(call) == {"amount": 90000}
     assert result.status == AttemptStatus.SUCCEEDED
     assert result.reference == PI
@@ -367,10 +367,10 @@ def test_capture_refused_by_state_is_rejected() -> None:
 @responses.activate
 def test_void_cancels_the_intent() -> None:
     responses.post(f"{BASE}/payment_intents/{PI}/cancel", json=fixture("intent_cancelled"))
-    result = processor().void(PI, attempt_id="void_0lwq3k2a1AbCdEfGh")
+    result = processor().void(PI, attempt_id="ch_0lwq3k2a1AbCdEfGhIjKlMnOp")
     (call,) = responses.calls
     assert call.request.url == f"{BASE}/payment_intents/{PI}/cancel"
-    assert_auth_headers(call, "void_0lwq3k2a1AbCdEfGh")
+    assert_auth_headers(call, "ch_0lwq3k2a1AbCdEfGhIjKlMnOp:cancel")
     assert body_of(call) == {"cancellation_reason": "requested_by_customer"}
     assert result.status == AttemptStatus.SUCCEEDED
     assert result.reference == PI

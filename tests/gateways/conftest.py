@@ -75,6 +75,26 @@ def _bluedog_token(url: str) -> Callable[[str], str]:
     return tokenize
 
 
+def _hubcash_token(url: str) -> Callable[[str], str]:
+    def tokenize(number: str) -> str:
+        r = requests.post(
+            f"{url}/__simulator__/cards",
+            json={
+                "number": number,
+                "exp_month": 12,
+                "exp_year": 2034,
+                "cvc": "123",
+                "holder_name": "Jane Doe",
+            },
+            timeout=10,
+        )
+        r.raise_for_status()
+        token: str = r.json()["CardId"]
+        return token
+
+    return tokenize
+
+
 GATEWAY_SETUPS: dict[str, Callable[[str], tuple[dict[str, Any], Callable[[str], str]]]] = {
     "acceptblue": lambda url: (
         {"source_key": "sim_source_key", "pin": "sim_pin", "public_key": "sim_public_key"},
@@ -84,6 +104,7 @@ GATEWAY_SETUPS: dict[str, Callable[[str], tuple[dict[str, Any], Callable[[str], 
         {"api_key": "sim_api_key", "public_key": "pub_sim_public"},
         _bluedog_token(url),
     ),
+    "hubcash": lambda url: ({"code": "sim_code", "token": "sim_token"}, _hubcash_token(url)),
     "forward": lambda url: (
         {"api_key": "sim_api_key", "public_key": "sim_public_key", "account_id": "sim_account_id"},
         _forward_token(url),

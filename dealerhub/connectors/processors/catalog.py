@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from dealerhub.connectors.processors import acceptblue, bluedog, forward
+from dealerhub.connectors.processors import acceptblue, bluedog, forward, hubcash
 from dealerhub.connectors.processors.base import PaymentProcessor, ProcessorCapabilities
 
 SANDBOX = "sandbox"  # the built-in test-mode processor; never configured, never live
@@ -53,6 +52,14 @@ GATEWAYS: dict[str, GatewaySpec] = {
             forward.CONFIG_FIELDS,
             forward.SECRET_FIELDS,
             forward.BASE_URLS,
+        ),
+        GatewaySpec(
+            "hubcash",
+            hubcash.HubcashProcessor,
+            hubcash.HubcashProcessor.capabilities,
+            hubcash.CONFIG_FIELDS,
+            hubcash.SECRET_FIELDS,
+            hubcash.BASE_URLS,
         ),
     )
 }

@@ -181,7 +181,9 @@ class ForwardProcessor:
         raise FlowNotSupported("Forward has no 3-D Secure flow.", vendor=VENDOR)
 
     def capture(self, reference: str, amount: int, *, attempt_id: str) -> ProcessorResult:
-        intent = self._post("capture", {"id": reference}, {"amount": amount}, key=attempt_id)
+        # The attempt id already keyed the intent's creation: each call needs its own key.
+        key = f"{attempt_id}:capture"
+        intent = self._post("capture", {"id": reference}, {"amount": amount}, key=key)
         return intent_result(intent, reference)
 
     def void(self, reference: str, *, attempt_id: str) -> ProcessorResult:
@@ -189,7 +191,7 @@ class ForwardProcessor:
             "cancel",
             {"id": reference},
             {"cancellation_reason": "requested_by_customer"},
-            key=attempt_id,
+            key=f"{attempt_id}:cancel",
         )
         status = str(intent.get("status") or "")
         if status == "cancelled":
