@@ -361,9 +361,11 @@ def _apply(
         _event(session, tenant, pi, PI_EVENTS[PIStatus.PROCESSING])
         _enqueue_settle(session, pi, config)
         return
+    # A partial approval (the gateway approved less than asked) counts for what it approved.
+    approved = result.amount if 0 < result.amount < charge.amount else charge.amount
     if status == AttemptStatus.AUTHORIZED:
         charge.status = "succeeded"
-        pi.amount_capturable = pi.amount
+        pi.amount_capturable = approved
         pi.authorized_at = now()
         move(PI_TRANSITIONS, pi, trigger, PIStatus.REQUIRES_CAPTURE, label=LABEL)
         _event(session, tenant, pi, PI_EVENTS[PIStatus.REQUIRES_CAPTURE])
@@ -371,8 +373,8 @@ def _apply(
     if status == AttemptStatus.SUCCEEDED:
         charge.status = "succeeded"
         charge.captured = True
-        charge.amount_captured = charge.amount
-        pi.amount_received = pi.amount
+        charge.amount_captured = approved
+        pi.amount_received = approved
         pi.amount_capturable = 0
         move(PI_TRANSITIONS, pi, trigger, PIStatus.SUCCEEDED, label=LABEL)
         _event(session, tenant, pi, PI_EVENTS[PIStatus.SUCCEEDED])

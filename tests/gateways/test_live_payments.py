@@ -166,3 +166,13 @@ def test_partial_capture_is_refused_before_any_call_where_the_gateway_cannot(gat
     body = assert_error(r, 400, "invalid_request_error", "flow_not_supported")
     assert "hubcash" in body["message"]
     assert sim.transactions() == before
+
+
+def test_a_partial_approval_counts_for_what_the_gateway_approved(gateway_of, live_api):
+    sim = gateway_of("forward")
+    pm = _pm(live_api, sim, "4242424242424242")
+    r = _intent(live_api, JOURNEYS[2], pm, 5150)  # the simulator approves 5000 of 5150
+    assert r.status_code == 200, r.get_data(as_text=True)
+    pi = r.get_json()
+    assert pi["status"] == "succeeded" and pi["amount_received"] == 5000
+    assert pi["charges"]["data"][0]["amount_captured"] == 5000
