@@ -70,25 +70,43 @@ def _masking_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record.stack_info = mask_sensitive(record.stack_info)
     record.request_id = request_id_var.get()
     record.dealer_id = dealer_id_var.get()
+    # What this factory masked, so the formatter can tell it from text set on the record later.
+    record.dealerhub_masked = (record.msg, record.exc_text)
     return record
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object a line. A record made by the masking factory has its message and
+    traceback masked already, so only its extra fields are masked here (every access-log line
+    would otherwise pay for the seven patterns twice); any other record is masked whole."""
+
     def format(self, record: logging.LogRecord) -> str:
+        masked = getattr(record, "dealerhub_masked", None)
+        premasked = (
+            masked is not None
+            and masked[0] is record.msg
+            and masked[1] is record.exc_text
+            and not record.args
+        )
+        message = record.getMessage()
         payload: dict[str, Any] = {
             "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": message if premasked else mask_sensitive(message),
             "request_id": getattr(record, "request_id", None),
             "dealer_id": getattr(record, "dealer_id", None),
         }
         for key in ("event", "task", "vendor", "status", "duration_ms", "path", "method"):
             if hasattr(record, key):
-                payload[key] = getattr(record, key)
+                value = getattr(record, key)
+                payload[key] = mask_sensitive(value) if isinstance(value, str) else value
         if record.exc_info:
-            payload["exc"] = self.formatException(record.exc_info)
-        return mask_sensitive(json.dumps(payload, default=str))
+            if premasked and record.exc_text:
+                payload["exc"] = record.exc_text  # masked by the factory
+            else:
+                payload["exc"] = mask_sensitive(self.formatException(record.exc_info))
+        return json.dumps(payload, default=str)
 
 
 class TextFormatter(logging.Formatter):

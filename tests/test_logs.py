@@ -87,3 +87,26 @@ def test_api_key_sent_to_the_app_never_reaches_the_logs(toy_client, caplog):
         toy_client.get("/toy/widgets", headers={"Authorization": f"Bearer {key}"})
     assert caplog.records
     assert key not in caplog.text
+
+
+def test_json_formatter_masks_tracebacks_and_records_made_elsewhere(app):
+    from dealerhub.logs import JsonFormatter
+
+    formatter = JsonFormatter()
+    try:
+        raise ValueError("card 4242424242424242 refused for sk_live_abcdef123456")
+    except ValueError:
+        import sys
+
+        record = logging.getLogRecordFactory()(
+            "t", logging.ERROR, __file__, 1, "failed: %s", ("sk_test_abc123",), sys.exc_info()
+        )
+    line = formatter.format(record)
+    assert "4242424242424242" not in line and "sk_live_abcdef123456" not in line
+    assert "sk_test_abc123" not in line and "sk_test_********" in line
+    # A record that did not come through the masking factory is masked whole.
+    foreign = logging.makeLogRecord(
+        {"msg": "key sk_live_zzz999 used", "path": "/x?ssn=123-45-6789"}
+    )
+    line = formatter.format(foreign)
+    assert "sk_live_zzz999" not in line and "123-45-6789" not in line
