@@ -35,8 +35,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
+from dealerhub.connectors import transport
 from dealerhub.connectors.base import (
     ConnectorAuthError,
     ConnectorOutcomeUnknown,
@@ -426,26 +426,20 @@ class AcceptBlueProcessor:
         if body is not None:
             headers["Content-Type"] = "application/json"
             data = dumps(body)
-        try:
-            response = self.http.request(
-                method,
-                self.base_url + path,
-                data=data,
-                params=params,
-                headers=headers,
-                auth=self._auth,
-                timeout=self.timeout,
-            )
-        except requests.ConnectTimeout as exc:
-            raise _unavailable(what, "could not connect (timeout)", "connect_timeout") from exc
-        except requests.ReadTimeout as exc:
-            raise _lost(what, "did not answer in time", "read_timeout", money) from exc
-        except requests.ConnectionError as exc:
-            if _never_sent(exc):
-                raise _unavailable(what, "could not connect", "connection_error") from exc
-            raise _lost(what, "dropped the connection", "connection_dropped", money) from exc
-        except requests.RequestException as exc:
-            raise _lost(what, f"failed ({type(exc).__name__})", "transport_error", money) from exc
+        response = transport.send(
+            self.http,
+            method,
+            self.base_url + path,
+            vendor=VENDOR,
+            label="accept.blue",
+            what=what,
+            moves_money=money,
+            data=data,
+            params=params,
+            headers=headers,
+            auth=self._auth,
+            timeout=self.timeout,
+        )
         return _answer(response, what, money)
 
 
@@ -507,25 +501,6 @@ def _answer(response: requests.Response, what: str, money: bool) -> Any:
             vendor_code="malformed_body",
         )
     return parsed
-
-
-def _never_sent(exc: requests.ConnectionError) -> bool:
-    """Whether a connection error happened before the request left (refused, DNS, connect
-    timeout), as opposed to a connection dropped after sending."""
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        item = stack.pop()
-        if item is None or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, ConnectTimeoutError):  # NewConnectionError is one of these
-            return True
-        if isinstance(item, MaxRetryError):
-            stack.append(item.reason)
-        if isinstance(item, BaseException):
-            stack.extend([item.__cause__, item.__context__, *item.args])
-    return False
 
 
 def _unavailable(what: str, text: str, code: str) -> ConnectorUnavailable:

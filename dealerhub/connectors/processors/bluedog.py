@@ -33,8 +33,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from dealerhub.connectors import transport
 from dealerhub.connectors.base import (
     ConnectorAuthError,
     ConnectorError,
@@ -375,39 +375,18 @@ class BlueDogProcessor:
         ``moves_money`` decides whether a lost answer is ambiguous (OutcomeUnknown) or
         simply retryable (Unavailable)."""
         what = f"{method} {path}"
-        unknown = ConnectorOutcomeUnknown if moves_money else ConnectorUnavailable
-        try:
-            response = self.http.request(
-                method,
-                self.base_url + path,
-                json=body,
-                headers={"Authorization": self._api_key, "Accept": "application/json"},
-                timeout=self.timeout,
-            )
-        except requests.ConnectTimeout as exc:
-            raise ConnectorUnavailable(
-                f"BlueDog {what}: connection timed out.", vendor=VENDOR, vendor_code="timeout"
-            ) from exc
-        except requests.Timeout as exc:
-            raise unknown(
-                f"BlueDog {what}: no answer in time.", vendor=VENDOR, vendor_code="read_timeout"
-            ) from exc
-        except requests.ConnectionError as exc:
-            if _never_connected(exc):
-                raise ConnectorUnavailable(
-                    f"BlueDog {what}: could not connect.",
-                    vendor=VENDOR,
-                    vendor_code="connection_error",
-                ) from exc
-            raise unknown(
-                f"BlueDog {what}: the connection dropped.",
-                vendor=VENDOR,
-                vendor_code="connection_dropped",
-            ) from exc
-        except requests.RequestException as exc:
-            raise unknown(
-                f"BlueDog {what}: {type(exc).__name__}.", vendor=VENDOR, vendor_code="transport"
-            ) from exc
+        response = transport.send(
+            self.http,
+            method,
+            self.base_url + path,
+            vendor=VENDOR,
+            label="BlueDog",
+            what=what,
+            moves_money=moves_money,
+            json=body,
+            headers={"Authorization": self._api_key, "Accept": "application/json"},
+            timeout=self.timeout,
+        )
         return _envelope(response, what, moves_money)
 
     # --- results ------------------------------------------------------------------------
@@ -516,22 +495,6 @@ def _ach(source: PaymentSource) -> dict[str, Any]:
         # WEB: a consumer's debit authorized online; CCD: a company's account.
         "sec_code": "ccd" if bank.holder_type == "company" else "web",
     }
-
-
-def _never_connected(exc: BaseException) -> bool:
-    """Whether a ConnectionError failed before the request could be sent (refused, DNS,
-    connect timeout), looking through the wrapped urllib3 errors."""
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        item = stack.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, NewConnectionError | ConnectTimeoutError | ConnectionRefusedError):
-            return True
-        stack.extend([*item.args, getattr(item, "reason", None), item.__cause__, item.__context__])
-    return False
 
 
 def _secure_url(url: str) -> bool:

@@ -29,8 +29,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
+from dealerhub.connectors import transport
 from dealerhub.connectors.base import (
     ConnectorAuthError,
     ConnectorOutcomeUnknown,
@@ -309,49 +309,19 @@ class ForwardProcessor:
         declines_are_answers: bool = False,
     ) -> dict[str, Any]:
         what = f"{method} {PATHS[path]}"
-        try:
-            response = self.http.request(
-                method,
-                self._url(path, ids),
-                headers=dict(headers),
-                data=data,
-                params=params,
-                timeout=self.timeout,
-            )
-        except requests.ConnectTimeout as exc:
-            raise ConnectorUnavailable(
-                f"Forward {what}: connection timed out.", vendor=VENDOR, vendor_code="timeout"
-            ) from exc
-        except requests.ReadTimeout as exc:
-            raise ConnectorOutcomeUnknown(
-                f"Forward {what}: no answer in time.", vendor=VENDOR, vendor_code="read_timeout"
-            ) from exc
-        except requests.ConnectionError as exc:
-            if _never_connected(exc):
-                raise ConnectorUnavailable(
-                    f"Forward {what}: could not connect.",
-                    vendor=VENDOR,
-                    vendor_code="connection_error",
-                ) from exc
-            raise ConnectorOutcomeUnknown(
-                f"Forward {what}: the connection dropped before the answer.",
-                vendor=VENDOR,
-                vendor_code="connection_dropped",
-            ) from exc
-        except (
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-        ) as exc:
-            # The request went out and the answer broke off mid-body.
-            raise ConnectorOutcomeUnknown(
-                f"Forward {what}: the answer was cut off.",
-                vendor=VENDOR,
-                vendor_code="connection_dropped",
-            ) from exc
-        except requests.RequestException as exc:
-            raise ConnectorUnavailable(
-                f"Forward {what} failed: {type(exc).__name__}.", vendor=VENDOR
-            ) from exc
+        response = transport.send(
+            self.http,
+            method,
+            self._url(path, ids),
+            vendor=VENDOR,
+            label="Forward",
+            what=what,
+            moves_money=moves_money,
+            headers=dict(headers),
+            data=data,
+            params=params,
+            timeout=self.timeout,
+        )
         return _answer(what, response, moves_money=moves_money, declines=declines_are_answers)
 
 
@@ -442,27 +412,6 @@ def _expired(month: Any, year: Any, today: dt.date | None = None) -> bool:
         y += 2000
     today = today or dt.datetime.now(dt.UTC).date()
     return (y, m) < (today.year, today.month)
-
-
-def _never_connected(exc: BaseException) -> bool:
-    """Whether a ``requests.ConnectionError`` failed before the request went out (refused,
-    DNS, connect timeout): then Forward certainly did nothing with it."""
-    seen: set[int] = set()
-    stack: list[BaseException] = [exc]
-    while stack:
-        err = stack.pop()
-        if id(err) in seen:
-            continue
-        seen.add(id(err))
-        if isinstance(err, NewConnectionError | ConnectTimeoutError):
-            return True
-        if isinstance(err, MaxRetryError) and err.reason is not None:
-            stack.append(err.reason)
-        stack.extend(arg for arg in err.args if isinstance(arg, BaseException))
-        for linked in (err.__cause__, err.__context__):
-            if linked is not None:
-                stack.append(linked)
-    return False
 
 
 def _secure_url(url: str) -> bool:

@@ -32,6 +32,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from dealerhub.connectors import transport
 from dealerhub.connectors.base import (
     ConnectorAuthError,
     ConnectorRejected,
@@ -349,35 +350,19 @@ class HubcashProcessor:
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
-        try:
-            response = self.http.request(
-                method,
-                self.base_url + path,
-                json=body,
-                params=params,
-                headers=headers,
-                timeout=self.timeout,
-            )
-        except requests.ConnectTimeout as exc:
-            raise codes.unavailable(
-                f"Hubcash {what}: could not connect in time.", "connect_timeout"
-            ) from exc
-        except requests.ReadTimeout as exc:
-            raise codes.no_answer(
-                f"Hubcash {what}: no answer in time.", moves_money, "timeout"
-            ) from exc
-        except requests.ConnectionError as exc:
-            if codes.never_connected(exc):
-                raise codes.unavailable(
-                    f"Hubcash {what}: connection refused.", "connection_refused"
-                ) from exc
-            raise codes.no_answer(
-                f"Hubcash {what}: the connection dropped.", moves_money, "connection_dropped"
-            ) from exc
-        except requests.RequestException as exc:
-            raise codes.no_answer(
-                f"Hubcash {what} failed: {type(exc).__name__}.", moves_money, "request_error"
-            ) from exc
+        response = transport.send(
+            self.http,
+            method,
+            self.base_url + path,
+            vendor=VENDOR,
+            label="Hubcash",
+            what=what,
+            moves_money=moves_money,
+            json=body,
+            params=params,
+            headers=headers,
+            timeout=self.timeout,
+        )
         return codes.http_answer(response, what, moves_money)
 
 

@@ -20,7 +20,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from dealerhub.connectors.base import (
     ConnectorAuthError,
@@ -358,25 +357,3 @@ def no_answer(
     if code == "malformed_response":
         return ConnectorResponseError(message, vendor=VENDOR, http_status=status)
     return ConnectorUnavailable(message, vendor=VENDOR, vendor_code=code, http_status=status)
-
-
-def unavailable(message: str, code: str) -> ConnectorUnavailable:
-    return ConnectorUnavailable(message, vendor=VENDOR, vendor_code=code)
-
-
-def never_connected(exc: BaseException) -> bool:
-    """Whether a ConnectionError failed before any byte was sent (refused, unresolvable,
-    connect timeout), as opposed to a connection dropped after the request went out."""
-    seen: set[int] = set()
-    stack: list[BaseException] = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, NewConnectionError | ConnectTimeoutError | ConnectionRefusedError):
-            return True
-        nested = [getattr(current, "reason", None), current.__cause__, current.__context__]
-        nested += list(current.args)
-        stack += [item for item in nested if isinstance(item, BaseException)]
-    return False
