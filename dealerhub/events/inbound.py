@@ -98,6 +98,7 @@ def receive(
         livemode=owner.livemode if owner else message.livemode,
         dealer_id=owner.dealer_id if owner else message.account,
         payload=dict(message.payload),
+        reference=message.reference,
         received=dbmod.now(),
     )
     try:

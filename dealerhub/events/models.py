@@ -123,6 +123,8 @@ class InboundEvent(Row, table=True):
     livemode: bool = False
     dealer_id: str | None = Field(default=None, max_length=40)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # The attempt reference (the gateway's transaction id) the connector read from the notice.
+    reference: str | None = Field(default=None, max_length=255)
     status: str = Field(default=InboundStatus.RECEIVED.value, max_length=16)
     error: str | None = Field(default=None, max_length=500)
     received: int

@@ -25,6 +25,9 @@ REFUND_EVENTS = ("refund.settled", "refund.failed")
 
 
 def _reference(event: InboundEvent) -> str | None:
+    if event.reference:
+        return event.reference
+    # Stored before the reference column existed: only the sandbox sent notices then.
     obj: Any = event.payload.get("data", {}).get("object", {})
     ref = obj.get("reference") if isinstance(obj, dict) else None
     return ref if isinstance(ref, str) and ref else None
