@@ -123,3 +123,34 @@ def test_a_card_token_only_goes_to_the_gateway_that_issued_it(gateway_of, live_a
     with app.extensions["db"].transaction(write=False) as s:
         charge = s.get(Charge, r.get_json()["latest_charge"])
         assert charge is not None and charge.processor == "bluedog"
+
+
+@pytest.mark.parametrize("name", ["bluedog", "acceptblue"])
+@pytest.mark.parametrize("return_code", [None, "R01"])
+def test_a_bank_debit_settles_or_returns_through_the_status_sync(
+    name, return_code, gateway_of, live_api, settle_later
+):
+    sim = gateway_of(name)
+    pm = live_api.post(
+        "/payment/payment-methods",
+        json={
+            "type": "us_bank_account",
+            "us_bank_account": BANK,
+            "billing_details": {"name": "Jane Doe"},
+        },
+    ).get_json()
+    pi = _sale(live_api, pm).get_json()
+    assert pi["status"] == "processing" and settle_later == [pi["id"]]
+    assert tasks.settle_payment(pi["id"]) == "processing"  # still pending at the gateway
+    sim.control("settle", {"return_code": return_code} if return_code else {})
+    if return_code is None:
+        assert tasks.settle_payment(pi["id"]) == "succeeded"
+        refund = live_api.post(
+            "/payment/refunds", json={"payment_intent": pi["id"], "amount": 1000}
+        )
+        assert refund.status_code == 200, refund.get_data(as_text=True)
+        assert refund.get_json()["status"] in ("pending", "succeeded")
+    else:
+        assert tasks.settle_payment(pi["id"]) == "requires_payment_method"
+        failed = live_api.get(f"/payment/payment-intents/{pi['id']}").get_json()
+        assert failed["last_payment_error"]["code"] == "R01"
