@@ -3,6 +3,7 @@ locked for every refund, so concurrent refunds serialise on it."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,6 +20,8 @@ from dealerhub.payments.response_schemas import CHARGE, REFUND
 from dealerhub.payments.states import REFUND_TRANSITIONS, PIStatus, RefundStatus, move
 from dealerhub.tasks import enqueue_after_commit
 from dealerhub.tenancy import Tenant, get_owned, scoped
+
+log = logging.getLogger(__name__)
 
 
 def _money(amount: int, currency: str) -> str:
@@ -168,9 +171,18 @@ def settle_refund(session: Session, refund_id: str, *, processors: Processors) -
     refund, pi, charge = _locked(session, tenant, refund_id)
     if refund.status != RefundStatus.PENDING:
         return refund
-    result = attempts.sync(
-        processors.named(tenant, refund.processor), refund.processor_reference, attempt_id=refund.id
-    )
+    processor = processors.named(tenant, refund.processor)
+    if refund.processor_reference is None and not processor.capabilities.refund_lookup:
+        # The refund's answer was lost and this gateway cannot find a refund by our id: it
+        # may have happened. Never guess either way (a refund marked failed invites a second
+        # one); it stays pending for the dealer to check at the gateway.
+        log.warning(
+            "refund %s at %s: outcome unknown and not searchable; left pending for review",
+            refund.id,
+            processor.name,
+        )
+        return refund
+    result = attempts.sync(processor, refund.processor_reference, attempt_id=refund.id)
     refund.processor_reference = refund.processor_reference or result.reference
     if result.status == AttemptStatus.SUCCEEDED:
         move(REFUND_TRANSITIONS, refund, "settle", RefundStatus.SUCCEEDED, label="refund")

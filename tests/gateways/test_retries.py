@@ -154,3 +154,26 @@ def test_a_bank_debit_settles_or_returns_through_the_status_sync(
         assert tasks.settle_payment(pi["id"]) == "requires_payment_method"
         failed = live_api.get(f"/payment/payment-intents/{pi['id']}").get_json()
         assert failed["last_payment_error"]["code"] == "R01"
+
+
+def test_a_lost_refund_answer_is_never_guessed_where_the_gateway_cannot_find_it(
+    gateway_of, live_api, swap_connectors
+):
+    swap_connectors(gateway_timeout=(2.0, 0.5))
+    sim = gateway_of("hubcash")
+    pm = _pm(live_api, sim, "4111111111111111")
+    pi = live_api.post(
+        "/payment/payment-intents",
+        json={"amount": 20000, "currency": "brl", "payment_method": pm["id"], "confirm": True},
+    ).get_json()
+    assert pi["status"] == "succeeded"
+    sim.control("settle")
+    sim.control("faults", {"faults": [{"delay": 1.5}]})  # the cancel happens; its answer is late
+    r = live_api.post("/payment/refunds", json={"payment_intent": pi["id"]})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    refund = r.get_json()
+    # Hubcash cannot look a refund up by our id: pending, not failed (which would invite a
+    # second refund of money already returned), and the sweep leaves it so.
+    assert refund["status"] == "pending"
+    assert tasks.settle_refund(refund["id"]) == "pending"
+    assert [t["Status"] for t in sim.transactions()] == [6]  # canceled at the gateway

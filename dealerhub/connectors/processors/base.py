@@ -25,6 +25,9 @@ class ProcessorCapabilities:
     setup: bool = True  # vault a payment method without charging it
     void_before_settlement_only: bool = False  # refund needs a settled sale; void otherwise
     webhooks: bool = False
+    # Whether ``sync(None, attempt_id=refund_id)`` can find a refund whose answer was lost
+    # (the refund id reached the gateway as a reference it can search by).
+    refund_lookup: bool = True
     currencies: frozenset[str] = frozenset({"usd"})
 
 

@@ -113,6 +113,7 @@ class BlueDogProcessor:
         setup=True,  # verification + customer vault
         void_before_settlement_only=True,  # void pending settlement, refund once settled
         webhooks=False,  # none in the seed
+        refund_lookup=False,  # a refund takes no reference of ours
         currencies=frozenset({"usd"}),
     )
 

@@ -96,6 +96,7 @@ class ForwardProcessor:
         setup=True,  # payment methods are reusable vault objects
         void_before_settlement_only=False,  # the reference puts no settlement rule on refunds
         webhooks=False,  # no events or signatures in the reference
+        refund_lookup=False,  # refunds carry no merchant reference
         currencies=frozenset({"usd"}),  # ``currency`` has the single value "USD"
     )
 

@@ -81,6 +81,7 @@ class HubcashProcessor:
         setup=True,  # saved cards (CardId); see setup()
         void_before_settlement_only=False,  # cancel works before and after capture
         webhooks=True,  # notifications on every sale status change
+        refund_lookup=False,  # a cancel has no body: the refund id never reaches Hubcash
         currencies=frozenset({"brl"}),
     )
 
