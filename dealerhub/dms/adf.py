@@ -25,9 +25,9 @@ from dealerhub.dms.errors import AdfInvalid
 ADF_MIME = "application/x-adf+xml"
 DEFAULT_MAX_BYTES = 256 * 1024
 
-_PI = re.compile(r"<\?.*?\?>", re.S)
-_DOCTYPE_NO_SUBSET = re.compile(r"<!DOCTYPE[^\[>]*>", re.I)
-_ADF_BLOCK = re.compile(r"<adf\b.*</adf\s*>", re.I | re.S)
+# Each scans forward from one "<" and stops at the next "<" or ">": linear over a body. The
+# document's outline (the <adf> block, PIs, DOCTYPEs) is found with str.find, never with a
+# pattern that can backtrack over the whole body (a 262 kB body once took minutes).
 _TAG = re.compile(r"<[A-Za-z][^<>]*>")
 _UNQUOTED_ATTR = re.compile(r"(\s[A-Za-z_][\w.:-]*)=([^\s\"'<>/=]+)")
 
@@ -59,29 +59,77 @@ def read(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ET.Element:
             f"The ADF document is larger than {max_bytes} bytes.", code="adf_too_large"
         )
     text = _decode(raw)
-    match = _ADF_BLOCK.search(text)
-    if match is None:
-        raise AdfInvalid("No <adf> element was found in the body.", code="adf_invalid_xml")
+    lower = text.lower()
+    start, end = _adf_block(lower)
     # Everything before <adf> (declarations, PIs in any order and case, e-mail text) is
-    # dropped; a DOCTYPE with an internal subset stays so defusedxml refuses its entities.
-    prefix = text[: match.start()]
-    subset = re.search(r"<!DOCTYPE[^>]*\[.*?\]\s*>", prefix, re.S | re.I)
-    body = _PI.sub("", match.group(0))
-    body = _DOCTYPE_NO_SUBSET.sub("", body)
+    # dropped. Inside it, PIs go, a DOCTYPE without an internal subset goes, and one with a
+    # subset (where entities are declared) refuses the document.
+    if _has_doctype_subset(lower, 0, start):
+        raise _unsafe()
+    body = _without(text, lower, start, end)
     body = _TAG.sub(lambda m: _quote_attributes(m.group(0)), body)
-    if subset:
-        body = subset.group(0) + body
     try:
         root = fromstring(body, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise AdfInvalid(
-            "The ADF document declares entities or external references, which are refused.",
-            code="adf_unsafe_xml",
-        ) from exc
+        raise _unsafe() from exc
     except ParseError as exc:
         raise AdfInvalid(f"The ADF document is not well-formed XML: {exc}.") from exc
     _lower_tags(root)
     return root
+
+
+def _unsafe() -> AdfInvalid:
+    return AdfInvalid(
+        "The ADF document declares entities or external references, which are refused.",
+        code="adf_unsafe_xml",
+    )
+
+
+def _adf_block(lower: str) -> tuple[int, int]:
+    """Where ``<adf …>…</adf>`` starts and ends in the lower-cased text (first opening tag,
+    last closing tag), found with linear scans."""
+    start = lower.find("<adf")
+    while start != -1 and lower[start + 4 : start + 5] not in (">", " ", "\t", "\r", "\n", "/"):
+        start = lower.find("<adf", start + 4)
+    close = lower.rfind("</adf")
+    end = lower.find(">", close) if close != -1 else -1
+    if start == -1 or close < start or end == -1 or lower[close + 5 : end].strip():
+        raise AdfInvalid("No <adf> element was found in the body.", code="adf_invalid_xml")
+    return start, end + 1
+
+
+def _has_doctype_subset(lower: str, start: int, stop: int) -> bool:
+    """Whether a DOCTYPE in ``lower[start:stop]`` has an internal subset (``[ … ]``)."""
+    at = lower.find("<!doctype", start, stop)
+    while at != -1:
+        close = lower.find(">", at, stop)
+        bracket = lower.find("[", at, stop)
+        if bracket != -1 and (close == -1 or bracket < close):
+            return True
+        if close == -1:
+            return False
+        at = lower.find("<!doctype", close, stop)
+    return False
+
+
+def _without(text: str, lower: str, start: int, end: int) -> str:
+    """``text[start:end]`` without its processing instructions and DOCTYPEs (one pass)."""
+    if _has_doctype_subset(lower, start, end):
+        raise _unsafe()
+    parts: list[str] = []
+    at = start
+    while True:
+        pi = lower.find("<?", at, end)
+        doctype = lower.find("<!doctype", at, end)
+        cut = min((i for i in (pi, doctype) if i != -1), default=-1)
+        if cut == -1:
+            parts.append(text[at:end])
+            return "".join(parts)
+        parts.append(text[at:cut])
+        stop = lower.find("?>", cut, end) + 2 if cut == pi else lower.find(">", cut, end) + 1
+        if stop < cut + 2:  # never closed: not well-formed
+            raise AdfInvalid("The ADF document has an unterminated declaration.")
+        at = stop
 
 
 def _text(el: ET.Element | None, path: str | None = None) -> str | None:

@@ -184,3 +184,47 @@ def test_render_escapes_markup():
         }
     )
     assert adf.read(doc).find("prospect/customer/comments").text == "]]><evil/>"
+
+
+# Bodies that made the old reader's backtracking patterns quadratic (a 262 kB one froze a web
+# worker for two minutes), each just under the size cap.
+HOSTILE = {
+    "doctype_brackets": b"<!DOCTYPE " + b"[" * 250_000 + b"<adf></adf>",  # ~4 min before
+    "doctype_subset_unclosed": b"<!DOCTYPE adf [" + b"x" * 250_000 + b"<adf></adf>",
+    "many_doctypes": b"<!DOCTYPE " * 25_000 + b"<adf></adf>",
+    "many_adf_openings": b"<adf " * 50_000,
+    "many_unclosed_pis": b"<adf>" + b"<?" * 120_000 + b"</adf>",
+    "many_tags": b"<adf>" + b"<a " * 80_000 + b"</adf>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_adf_is_refused_with_linear_work(name, tmp_path):
+    # In a child process under a CPU-time limit: a regression to backtracking is killed by
+    # the kernel (seconds of CPU for what now takes milliseconds) rather than timed here.
+    import subprocess
+    import sys
+
+    body = tmp_path / "body.xml"
+    body.write_bytes(HOSTILE[name])
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_CPU, (20, 20))\n"
+        "from dealerhub.dms import adf\n"
+        "from dealerhub.dms.errors import AdfInvalid\n"
+        "try:\n"
+        f"    adf.parse(open({str(body)!r}, 'rb').read())\n"
+        "except AdfInvalid as exc:\n"
+        "    print(exc.code)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert out.stdout.strip() in {"adf_invalid_xml", "adf_unsafe_xml", "adf_missing_field"}
+
+
+def test_a_doctype_with_an_internal_subset_is_refused_anywhere(api):
+    for body in (
+        b"<!doctype adf [<!ELEMENT adf ANY>]><adf><prospect/></adf>",
+        b'<adf><!DOCTYPE x [<!ENTITY e "x">]><prospect/></adf>',
+    ):
+        assert_error(post_adf(api, body), 400, "invalid_request_error", "adf_unsafe_xml")
