@@ -10,8 +10,11 @@ import flask_smorest
 from flask import current_app, g, request
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
+from webargs import missing
+from webargs.core import is_json
 from webargs.flaskparser import FlaskParser
 
+from dealerhub import jsonbody
 from dealerhub.connectors.registry import Registry
 from dealerhub.db import Database
 from dealerhub.errors import ValidationFailed
@@ -21,7 +24,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Parser(FlaskParser):
-    """webargs parser that raises our 400 envelope instead of smorest's 422."""
+    """webargs parser that raises our 400 envelope instead of smorest's 422, and reads JSON
+    bodies strictly (:mod:`dealerhub.jsonbody`)."""
+
+    def load_json(self, req: Any, schema: Any) -> Any:
+        if not is_json(req.mimetype):
+            return missing
+        data = req.get_data(cache=True)
+        return jsonbody.load(data) if data else missing
 
     def handle_error(self, error: ValidationError, *args: Any, **kwargs: Any) -> NoReturn:
         messages = error.messages

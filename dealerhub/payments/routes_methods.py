@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, request
 from flask.views import MethodView
 
+from dealerhub import jsonbody
 from dealerhub.api import key_kind, public, publishable, session, tenant
 from dealerhub.errors import InvalidRequest
 from dealerhub.pagination import paginate
@@ -205,7 +206,10 @@ class Sandbox3DS(MethodView):
     @public
     @blp.doc(summary="Complete (outcome=complete) or fail (outcome=fail) the authentication")
     def post(self, intent_id: str) -> Response:
-        payload = request.get_json(silent=True) or request.form or request.args
+        body = jsonbody.load(request.get_data()) if request.is_json and request.get_data() else {}
+        if not isinstance(body, dict):
+            raise InvalidRequest("The body must be a JSON object.", code="body_invalid")
+        payload = body or request.form or request.args
         outcome = payload.get("outcome")
         secret = payload.get("client_secret") or request.args.get("client_secret")
         if outcome not in ("complete", "fail"):

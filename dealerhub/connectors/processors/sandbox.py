@@ -4,10 +4,10 @@ number), so any process can answer for any attempt: ``sbx.<behaviour>.<attempt i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from dealerhub import jsonbody
 from dealerhub.connectors.base import WebhookRejected
 from dealerhub.connectors.processors.base import (
     AttemptStatus,
@@ -288,9 +288,9 @@ class SandboxProcessor:
         except SignatureVerificationError as exc:
             raise _rejected(f"Invalid signature: {exc}") from exc
         try:
-            message = json.loads(body)
-        except ValueError as exc:
-            raise _rejected("The body is not valid JSON.", "body_invalid") from exc
+            message = jsonbody.load(body)
+        except jsonbody.BodyInvalid as exc:
+            raise _rejected(exc.message, "body_invalid") from exc
         if not isinstance(message, dict):
             raise _rejected("The body must be a JSON object.", "body_invalid")
         event_id, type_ = message.get("id"), message.get("type")
