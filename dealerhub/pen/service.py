@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -59,27 +59,21 @@ class SetDealerOutcome:
     error: PenError | None = None
 
 
-def _profile(payload: Mapping[str, Any]) -> DealerProfile:
-    full = payload["action"] != "UNREGISTER"
-    daylight, test = payload.get("observes_daylight_saving"), payload.get("is_test_dealer")
-    return DealerProfile(
-        dealership_name=payload.get("dealership_name"),
-        address1=payload.get("address1"),
-        address2=payload.get("address2"),
-        city=payload.get("city"),
-        state=payload.get("state"),
-        zip_code=payload.get("zip_code"),
-        phone=payload.get("phone"),
-        fax=payload.get("fax"),
-        email=payload.get("email"),
-        web_site=payload.get("web_site"),
-        contact_name=payload.get("contact_name"),
-        time_zone=payload.get("time_zone"),
-        # A dealer record states both flags (documented defaults) rather than leaving them
-        # to PEN; an UNREGISTER sends only what was given.
-        observes_daylight_saving=(True if full else None) if daylight is None else daylight,
-        is_test_dealer=(False if full else None) if test is None else test,
-    )
+def _profile(payload: Mapping[str, Any], stored: Mapping[str, Any]) -> DealerProfile:
+    """The profile to send. PEN's SetDealer replaces the whole dealer record, so an UPDATE
+    keeps the stored value of every field it does not send (an explicit null clears it),
+    and the two flags are always stated (defaults: daylight saving observed, not a test
+    dealer). An UNREGISTER sends only what was given."""
+    names = [f.name for f in fields(DealerProfile)]
+    values = {name: payload.get(name) for name in names}
+    if payload["action"] == "UNREGISTER":
+        return DealerProfile(**values)
+    if payload["action"] == "UPDATE":
+        values.update({name: stored.get(name) for name in names if name not in payload})
+    if values["observes_daylight_saving"] is None:
+        values["observes_daylight_saving"] = True
+    values["is_test_dealer"] = bool(values["is_test_dealer"])
+    return DealerProfile(**values)
 
 
 def local_refusal(
@@ -125,7 +119,8 @@ def set_dealer(
     if refusal is not None:
         _audit(session, tenant, actor, action, pen_dealer_id, registration, refusal)
         return SetDealerOutcome(str(pen_dealer_id), "Failed", refusal)
-    request = SetDealerRequest(action, pen_dealer_id, _profile(payload))
+    stored = json.loads(registration.profile) if registration is not None else {}
+    request = SetDealerRequest(action, pen_dealer_id, _profile(payload, stored))
     try:
         result = pen().set_dealer(request)
     except ConnectorError as exc:

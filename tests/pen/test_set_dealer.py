@@ -309,3 +309,23 @@ def test_test_and_live_registrations_never_mix(api, live_api, swap_connectors):
     # Live mode has no registration of its own: an UPDATE there is refused.
     body = live_api.post("/set-dealer", json=dealer_body("UPDATE", DEALER_ID_BASE + 1)).get_json()
     assert body["error"]["error_code"] == "DEALER_NOT_REGISTERED"
+
+
+def test_update_keeps_what_it_does_not_send_and_null_clears(api, db, dealer):
+    pen_id = int(register(api)["dealer_id"])  # isTestDealer true, fax and e-mail set
+    minimal = {
+        k: v
+        for k, v in dealer_body("UPDATE", pen_id, dealershipName="Sunrise Motors II").items()
+        if k in ("action", "penDealerId", "dealershipName", "address1", "city", "state")
+        or k in ("zipCode", "phone", "timeZone")
+    }
+    minimal["fax"] = None
+    assert api.post("/set-dealer", json=minimal).get_json()["success"] == "Success"
+    with db.transaction() as s:
+        remote = s.get(SandboxPenDealer, pen_id - DEALER_ID_BASE)
+        sent = json.loads(remote.profile)
+        reg = s.scalars(select(PenRegistration).where(PenRegistration.dealer_id == dealer.id)).one()
+    assert sent["dealership_name"] == "Sunrise Motors II"
+    assert sent["is_test_dealer"] is True and reg.is_test_dealer is True  # kept, not reset
+    assert sent["email"] == "fi@sunrisemotors.example"  # kept
+    assert sent["fax"] is None  # cleared by the explicit null
