@@ -24,6 +24,7 @@ from dealerhub.events import area as events
 from dealerhub.fastjson import JSONProvider
 from dealerhub.logs import configure_logging
 from dealerhub.payments import area as payments
+from dealerhub.pen import area as pen
 from dealerhub.system import area as system
 from dealerhub.tasks import init_celery
 
@@ -39,6 +40,7 @@ AREAS: tuple[ModuleType, ...] = (
     configuration,
     credit,
     dms,
+    pen,
 )
 
 

@@ -11,6 +11,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 
 from dealerhub.configuration.certificates import days_until_expiry
 from dealerhub.configuration.models import Certificate
+from dealerhub.pen.schemas import PenRegistrationSchema
 from dealerhub.schemas import Const, Rendered, ResponseSchema, Str, StrictSchema
 
 # Properties Hubex 1.1.69 deleted: a 400 that says so, rather than a silent drop.
@@ -35,6 +36,7 @@ SECRET_PATHS = frozenset(
         "payment_gateways.forward.api_key",
         "payment_gateways.acceptblue.source_key",
         "payment_gateways.acceptblue.pin",
+        "pen.password",
     }
 )
 
@@ -251,6 +253,25 @@ class PaymentRoutingSchema(_Strict):
     )
 
 
+class PenSchema(_Strict):
+    """PEN (DSIRating web service) credentials for live mode; test mode uses the sandbox."""
+
+    environment = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(["production", "qa"]),
+        metadata={"description": "PEN host: production (default) or qa"},
+    )
+    api_url = _url(metadata={"description": "Overrides the environment's DSIRating.svc URL."})
+    username = _text(200, metadata={"description": "WS-Security UsernameToken user"})
+    password = _text(500, metadata={"description": "WS-Security password (secret)"})
+    registration = Rendered(
+        PenRegistrationSchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Read-only: the dealer's PEN registration (POST /set-dealer)"},
+    )
+
+
 class ConfigurationSchema(_Strict):
     """Request (POST/PATCH, `null` removes a property) and response of /configuration."""
 
@@ -265,6 +286,7 @@ class ConfigurationSchema(_Strict):
     dealer_management_system = fields.Nested(DealerManagementSystemSchema, allow_none=True)
     payment_gateways = fields.Nested(PaymentGatewaysSchema, allow_none=True)
     payment_routing = fields.Nested(PaymentRoutingSchema, allow_none=True)
+    pen = fields.Nested(PenSchema, allow_none=True)
 
 
 class CertificateUploadFormSchema(Schema):

@@ -24,6 +24,7 @@ from dealerhub.crypto import MASK
 from dealerhub.db import after_commit, new_id, now
 from dealerhub.errors import Conflict, InvalidRequest, NotFound
 from dealerhub.events.service import record_event
+from dealerhub.pen.registration import registration_view
 from dealerhub.tenancy import Tenant, scoped
 
 TU = "credit_application.transunion"
@@ -74,6 +75,9 @@ def _view(session: Session, tenant: Tenant, row: Configuration) -> dict[str, Any
     cert = certificate_row(session, tenant)
     if cert is not None and has_path(tree, TU):
         set_path(tree, f"{TU}.certificate", CERTIFICATE_INFO.dump(cert))
+    pen_registration = registration_view(session, tenant)
+    if pen_registration is not None:  # read-only: stored by POST /set-dealer, not in the tree
+        set_path(tree, "pen.registration", pen_registration)
     return {
         "id": row.id,
         "object": "configuration",

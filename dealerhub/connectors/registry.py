@@ -27,6 +27,9 @@ from dealerhub.connectors.credit.transunion import TransUnionBureau
 from dealerhub.connectors.dms.base import DmsConnector
 from dealerhub.connectors.dms.dealertrack import DealerTrackDms
 from dealerhub.connectors.dms.sandbox import SandboxDms
+from dealerhub.connectors.pen.base import PenNetwork
+from dealerhub.connectors.pen.sandbox import SandboxPen
+from dealerhub.connectors.pen.soap import PenSoapClient
 from dealerhub.connectors.processors import routing
 from dealerhub.connectors.processors.base import PaymentProcessor
 from dealerhub.connectors.processors.catalog import GATEWAYS, SANDBOX, GatewaySpec
@@ -38,6 +41,7 @@ from dealerhub.tenancy import Tenant
 
 DmsResolver = Callable[[Session, Tenant], DmsConnector]
 BureauResolver = Callable[[Session, Tenant, str], CreditBureau]
+PenResolver = Callable[[Session, Tenant], PenNetwork]
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Registry:
     # Fakes for tests and benchmarks; None means "resolve from the tenant".
     dms_override: DmsResolver | None = None
     bureau_override: BureauResolver | None = None
+    pen_override: PenResolver | None = None
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Registry:
@@ -132,6 +137,16 @@ class Registry:
         if not tenant.livemode:
             return SandboxDms(self.db, tenant.dealer_id)
         return DealerTrackDms(dealertrack_credentials(resolved_config(session, tenant)))
+
+    # --- PEN (F&I Provider Exchange Network) ----------------------------------------------
+
+    def pen(self, session: Session, tenant: Tenant) -> PenNetwork:
+        if self.pen_override is not None:
+            return self.pen_override(session, tenant)
+        if not tenant.livemode:
+            # The sandbox writes its "remote" registrations in the request's transaction.
+            return SandboxPen(session, tenant.dealer_id)
+        return PenSoapClient.from_config(resolved_config(session, tenant).get("pen") or {})
 
 
 # Connectors built from dealers' configuration blocks, keyed by the block itself: a changed

@@ -1,0 +1,1 @@
+"""PEN (Provider Exchange Network): dealer registration with the F&I product exchange."""
