@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
+from marshmallow import RAISE
 
 from dealerhub.addresses import service
 from dealerhub.addresses.schemas import AddressVerificationSchema, NoQueryArgsSchema
@@ -17,7 +18,7 @@ blp = Blueprint("addresses", __name__, description="Address verification.")
 @blp.route("/api/verify-address/<path:address>")
 class VerifyAddress(MethodView):
     @publishable
-    @blp.arguments(NoQueryArgsSchema, location="query")
+    @blp.arguments(NoQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, AddressVerificationSchema)
     def get(self, _args: dict[str, Any], address: str) -> Any:
         """Verify and standardise a free-text US address (URL-encoded in the path). Not
