@@ -12,6 +12,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from dealerhub import __version__, crypto, lifecycle
+from dealerhub.addresses import area as addresses
 from dealerhub.areas import Wiring
 from dealerhub.config import Settings, load_settings
 from dealerhub.configuration import area as configuration
@@ -41,6 +42,7 @@ AREAS: tuple[ModuleType, ...] = (
     credit,
     dms,
     pen,
+    addresses,
 )
 
 

@@ -37,6 +37,7 @@ SECRET_PATHS = frozenset(
         "payment_gateways.acceptblue.source_key",
         "payment_gateways.acceptblue.pin",
         "pen.password",
+        "address_verification.usps.client_secret",
     }
 )
 
@@ -272,6 +273,24 @@ class PenSchema(_Strict):
     )
 
 
+class UspsAddressesSchema(_Strict):
+    """USPS Addresses API v3 credentials (an app's Consumer Key and Secret from the USPS
+    developer portal); used in live mode by GET /api/verify-address/{address}."""
+
+    client_id = _text(200, metadata={"description": "Consumer Key"})
+    client_secret = _text(500, metadata={"description": "Consumer Secret (secret)"})
+    environment = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(["production", "testing"]),
+        metadata={"description": "production (apis.usps.com, the default) or testing (apis-tem)"},
+    )
+    api_url = _url(metadata={"description": "Overrides the environment's host (a proxy)."})
+
+
+class AddressVerificationConfigSchema(_Strict):
+    usps = fields.Nested(UspsAddressesSchema, allow_none=True)
+
+
 class ConfigurationSchema(_Strict):
     """Request (POST/PATCH, `null` removes a property) and response of /configuration."""
 
@@ -287,6 +306,7 @@ class ConfigurationSchema(_Strict):
     payment_gateways = fields.Nested(PaymentGatewaysSchema, allow_none=True)
     payment_routing = fields.Nested(PaymentRoutingSchema, allow_none=True)
     pen = fields.Nested(PenSchema, allow_none=True)
+    address_verification = fields.Nested(AddressVerificationConfigSchema, allow_none=True)
 
 
 class CertificateUploadFormSchema(Schema):

@@ -1,0 +1,1 @@
+"""Address verification: ``GET /api/verify-address/{address}``."""
