@@ -26,6 +26,7 @@ from dealerhub.logs import configure_logging
 from dealerhub.payments import area as payments
 from dealerhub.system import area as system
 from dealerhub.tasks import init_celery
+from dealerhub.tradein import area as tradein
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ AREAS: tuple[ModuleType, ...] = (
     configuration,
     credit,
     dms,
+    tradein,
 )
 
 

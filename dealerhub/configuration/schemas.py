@@ -35,6 +35,7 @@ SECRET_PATHS = frozenset(
         "payment_gateways.forward.api_key",
         "payment_gateways.acceptblue.source_key",
         "payment_gateways.acceptblue.pin",
+        "trade_in.black_book.password",
     }
 )
 
@@ -251,6 +252,19 @@ class PaymentRoutingSchema(_Strict):
     )
 
 
+class BlackBookSchema(_Strict):
+    """Black Book Cloud (UsedCarWS) credentials: HTTP Basic auth plus a customer id."""
+
+    username = _text(200)
+    password = _text(500, metadata={"description": "Secret: encrypted, read back masked."})
+    customer_id = _text(100, metadata={"description": "Sent as `customerid` for tracking"})
+    api_url = _url(metadata={"description": "Defaults to Black Book's UsedCarWS host."})
+
+
+class TradeInSchema(_Strict):
+    black_book = fields.Nested(BlackBookSchema, allow_none=True)
+
+
 class ConfigurationSchema(_Strict):
     """Request (POST/PATCH, `null` removes a property) and response of /configuration."""
 
@@ -265,6 +279,7 @@ class ConfigurationSchema(_Strict):
     dealer_management_system = fields.Nested(DealerManagementSystemSchema, allow_none=True)
     payment_gateways = fields.Nested(PaymentGatewaysSchema, allow_none=True)
     payment_routing = fields.Nested(PaymentRoutingSchema, allow_none=True)
+    trade_in = fields.Nested(TradeInSchema, allow_none=True)
 
 
 class CertificateUploadFormSchema(Schema):
