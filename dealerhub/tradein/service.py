@@ -176,7 +176,7 @@ def value_vehicle(
     *,
     provider: ProviderFactory,
     provider_name: str,
-    clock: Callable[[], int] = now,
+    clock: Callable[[], int] | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Value a vehicle; returns (valuation, cached). The same vehicle, mileage band,
     condition, options and ZIP within a day are answered from the cache."""
@@ -195,7 +195,7 @@ def value_vehicle(
         condition=payload["condition"],
         option_ids=tuple(dict.fromkeys(payload.get("option_ids") or ())),
     )
-    at = clock()
+    at = clock() if clock is not None else now()
     key = _cache_key(provider_name, request)
     stmt = (
         scoped(TradeinValuation, tenant)
