@@ -14,7 +14,12 @@ from dealerhub.tradein.catalog import CATEGORIES
 
 FIRST_YEAR, LAST_YEAR = 2000, 2026
 MAX_MILEAGE = 999_999
-_ID = {"strict": True, "validate": validate.Range(min=1)}
+
+
+def _id(**kw: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=1), **kw)
+
+
 _YEAR = validate.Range(
     min=FIRST_YEAR, max=LAST_YEAR, error="Must be a model year from {min} to {max}."
 )
@@ -39,7 +44,7 @@ class MakesRequestSchema(StrictSchema):
 
 
 class ModelsRequestSchema(StrictSchema):
-    make_id = fields.Integer(required=True, **_ID)
+    make_id = _id(required=True)
     filter = fields.Nested(
         FilterSchema,
         load_default=dict,
@@ -48,12 +53,12 @@ class ModelsRequestSchema(StrictSchema):
 
 
 class ModelYearsRequestSchema(StrictSchema):
-    make_id = fields.Integer(required=True, **_ID)
-    model_id = fields.Integer(required=True, **_ID)
+    make_id = _id(required=True)
+    model_id = _id(required=True)
 
 
 class VehicleRequestSchema(StrictSchema):
-    model_id = fields.Integer(**_ID)
+    model_id = _id()
     year = fields.Integer(strict=True, validate=_YEAR)
     vin = fields.String(
         validate=validate.Length(min=1, max=32),

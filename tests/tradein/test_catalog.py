@@ -16,7 +16,7 @@ def test_catalogue_size_years_and_source():
     assert len(data.makes) >= 40
     assert len(data.models) >= 400
     assert (data.first_year, data.last_year) == (2000, 2026)
-    assert (schemas.FIRST_YEAR, schemas.LAST_YEAR) == (data.first_year, data.last_year)
+    assert (data.first_year, data.last_year) == (schemas.FIRST_YEAR, schemas.LAST_YEAR)
     years = {y for m in data.models.values() for y in m.years}
     assert years == set(range(2000, 2027))
     assert data.source["version"] == "3.45" and "NHTSA vPIC" in data.source["name"]

@@ -232,7 +232,7 @@ class SandboxValuation:
                 _dollars(regional * f),
             )
 
-        values = {
+        values: dict[str, dict[str, int | None]] = {
             kind: {c: round(sum(parts(c)) * factor / 100) * 100 for c in CONDITIONS}
             for kind, factor in VALUE_TYPE_FACTOR.items()
         }

@@ -22,6 +22,7 @@ import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2026  # vPIC leaves a current pattern open (to_year 2999): it runs to this year
@@ -201,7 +202,7 @@ def _years(lo: int, hi: int) -> range:
     return range(max(lo, FIRST_YEAR), min(hi, LAST_YEAR) + 1)
 
 
-def build(db_path: Path) -> dict[str, object]:
+def build(db_path: Path) -> dict[str, Any]:
     con = sqlite3.connect(f"file:{db_path}?immutable=1", uri=True)
     names = {
         table: dict(con.execute(f"select id, name from {table}"))  # noqa: S608 - fixed names
@@ -271,7 +272,7 @@ def build(db_path: Path) -> dict[str, object]:
             for year in _years(lo, hi):
                 trims.setdefault((model_id, year), {})
 
-    models: dict[int, dict[str, object]] = {}
+    models: dict[int, dict[str, Any]] = {}
     vehicles: dict[str, list[list[object]]] = {}
     for (model_id, year), trim_labels in sorted(trims.items()):
         # Trim names when vPIC has them; series names otherwise (for some makes those are
@@ -291,8 +292,8 @@ def build(db_path: Path) -> dict[str, object]:
                 "categories": set(),
             },
         )
-        model["years"][year] = sorted(cats)  # type: ignore[index]
-        model["categories"] |= cats  # type: ignore[operator]
+        model["years"][year] = sorted(cats)
+        model["categories"] |= cats
         engine_names = [
             ENGINE_OF_ELECTRIFICATION[e]
             for e in dominant(engines.get((model_id, year), Counter()))
@@ -301,7 +302,7 @@ def build(db_path: Path) -> dict[str, object]:
         vehicles[f"{model_id}:{year}"] = [
             [label, body, _engine(label, engine_names)]
             for label in (sorted(labels)[:MAX_TRIMS] or ["Base"])
-            for body in (kept[:MAX_BODIES] or [None])
+            for body in (list[str | None](kept[:MAX_BODIES]) or [None])
         ]
 
     make_ids = sorted({m["make_id"] for m in models.values()})
@@ -321,7 +322,7 @@ def build(db_path: Path) -> dict[str, object]:
                 m["name"],
                 sorted(m["categories"]),
                 {str(y): c for y, c in sorted(m["years"].items())},
-            ]  # type: ignore[union-attr]
+            ]
             for mid, m in sorted(models.items())
         ],
         "vehicles": vehicles,
@@ -333,7 +334,7 @@ def build(db_path: Path) -> dict[str, object]:
     }
 
 
-def write(catalog: dict[str, object], out: Path) -> None:
+def write(catalog: dict[str, Any], out: Path) -> None:
     data = json.dumps(catalog, separators=(",", ":"), sort_keys=True).encode()
     # mtime=0: the same input always gives the same bytes (reviewable, reproducible)
     out.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
@@ -347,8 +348,8 @@ def main(argv: Iterable[str] | None = None) -> None:
     catalog = build(args.vehicle_db)
     write(catalog, args.out)
     print(
-        f"{len(catalog['makes'])} makes, {len(catalog['models'])} models, "  # type: ignore[arg-type]
-        f"{len(catalog['vehicles'])} model years -> {args.out}"  # type: ignore[arg-type]
+        f"{len(catalog['makes'])} makes, {len(catalog['models'])} models, "
+        f"{len(catalog['vehicles'])} model years -> {args.out}"
     )
 
 
