@@ -28,6 +28,7 @@ from dealerhub.payments import area as payments
 from dealerhub.pen import area as pen
 from dealerhub.system import area as system
 from dealerhub.tasks import init_celery
+from dealerhub.tradein import area as tradein
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ AREAS: tuple[ModuleType, ...] = (
     dms,
     pen,
     addresses,
+    tradein,
 )
 
 

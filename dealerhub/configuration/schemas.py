@@ -38,6 +38,7 @@ SECRET_PATHS = frozenset(
         "payment_gateways.acceptblue.pin",
         "pen.password",
         "address_verification.usps.client_secret",
+        "trade_in.black_book.password",
     }
 )
 
@@ -291,6 +292,19 @@ class AddressVerificationConfigSchema(_Strict):
     usps = fields.Nested(UspsAddressesSchema, allow_none=True)
 
 
+class BlackBookSchema(_Strict):
+    """Black Book Cloud (UsedCarWS) credentials: HTTP Basic auth plus a customer id."""
+
+    username = _text(200)
+    password = _text(500, metadata={"description": "Secret: encrypted, read back masked."})
+    customer_id = _text(100, metadata={"description": "Sent as `customerid` for tracking"})
+    api_url = _url(metadata={"description": "Defaults to Black Book's UsedCarWS host."})
+
+
+class TradeInSchema(_Strict):
+    black_book = fields.Nested(BlackBookSchema, allow_none=True)
+
+
 class ConfigurationSchema(_Strict):
     """Request (POST/PATCH, `null` removes a property) and response of /configuration."""
 
@@ -307,6 +321,7 @@ class ConfigurationSchema(_Strict):
     payment_routing = fields.Nested(PaymentRoutingSchema, allow_none=True)
     pen = fields.Nested(PenSchema, allow_none=True)
     address_verification = fields.Nested(AddressVerificationConfigSchema, allow_none=True)
+    trade_in = fields.Nested(TradeInSchema, allow_none=True)
 
 
 class CertificateUploadFormSchema(Schema):
