@@ -13,6 +13,7 @@ from flask_smorest import Api
 
 from dealerhub import __version__, crypto, lifecycle
 from dealerhub.areas import Wiring
+from dealerhub.billing import area as billing
 from dealerhub.config import Settings, load_settings
 from dealerhub.configuration import area as configuration
 from dealerhub.connectors.registry import Registry
@@ -39,6 +40,7 @@ AREAS: tuple[ModuleType, ...] = (
     configuration,
     credit,
     dms,
+    billing,
 )
 
 
