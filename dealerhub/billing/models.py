@@ -95,7 +95,10 @@ class Invoice(TenantMixin, table=True):
     amount_due: int = 0
     amount_paid: int = 0
     number: str | None = Field(default=None, max_length=40)
+    # The hosted page's credential: unguessable, and the only way in without an API key.
     hosted_token: str | None = Field(default=None, max_length=64)
+    hosted_invoice_url: str | None = Field(default=None, max_length=300)
+    invoice_pdf: str | None = Field(default=None, max_length=300)
     payment_intent_id: str | None = Field(default=None, max_length=40)
     paid_out_of_band: bool = False
     attempt_count: int = 0

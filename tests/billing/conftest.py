@@ -35,3 +35,21 @@ def product(api: Any, **kw: Any) -> dict[str, Any]:
 def price(api: Any, product_id: str, **kw: Any) -> dict[str, Any]:
     body = {"product": product_id, "currency": "usd", "unit_amount": 49900, **kw}
     return ok(api.post("/payment/prices", json=body))
+
+
+def customer(api: Any, **kw: Any) -> dict[str, Any]:
+    body = {"name": "Ann Buyer", "email": "ann@example.com", **kw}
+    return ok(api.post("/payment/customers", json=body))
+
+
+def draft(
+    api: Any, customer_id: str, lines: list[dict[str, Any]] | None = None, **kw: Any
+) -> dict[str, Any]:
+    body = {
+        "customer": customer_id,
+        "lines": lines
+        if lines is not None
+        else [{"amount": 49900, "description": "Documentation fee", "quantity": 1}],
+        **kw,
+    }
+    return ok(api.post("/payment/invoices", json=body))

@@ -2,7 +2,7 @@
 
 Revision ID: 0012_billing
 Revises: 0008_payment_processor
-Create Date: 2026-11-30 15:29:24.790256
+Create Date: 2026-11-30 15:33:04.294354
 """
 
 from collections.abc import Sequence
@@ -72,6 +72,8 @@ def upgrade() -> None:
     sa.Column('amount_paid', sa.Integer(), nullable=False),
     sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('hosted_token', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('hosted_invoice_url', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('invoice_pdf', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
     sa.Column('payment_intent_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('paid_out_of_band', sa.Boolean(), nullable=False),
     sa.Column('attempt_count', sa.Integer(), nullable=False),
