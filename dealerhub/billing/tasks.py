@@ -11,12 +11,14 @@ from typing import Any
 from celery.schedules import crontab
 from sqlalchemy.orm import Session
 
-from dealerhub.billing import transitions
+from dealerhub.billing import delivery, jobs, transitions
+from dealerhub.connectors.base import ConnectorError
+from dealerhub.connectors.mail.factory import mailer
 from dealerhub.connectors.registry import Registry
 from dealerhub.db import now
 from dealerhub.errors import DealerhubError
 from dealerhub.payments.common import PaymentsConfig, Processors
-from dealerhub.tasks import flask_app, register
+from dealerhub.tasks import enqueue_now, flask_app, register
 from dealerhub.tenancy import Tenant
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,10 @@ log = logging.getLogger(__name__)
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "billing-auto-advance": {
         "task": "dealerhub.billing.tasks.auto_advance_drafts",
+        "schedule": crontab(minute="*/5"),
+    },
+    "billing-resend-pending-mail": {
+        "task": "dealerhub.billing.tasks.resend_pending_mail",
         "schedule": crontab(minute="*/5"),
     },
     "billing-sync-payments": {
@@ -77,3 +83,37 @@ def sync_payments() -> int:
     with db.transaction(write=False) as session:
         rows = transitions.payments_to_sync(session)
     return _each(rows, transitions.sync_invoice)
+
+
+@register
+def send_invoice_email(email_id: str) -> str:
+    """Deliver one invoice e-mail, at most once (see ``billing.delivery``); transient SMTP
+    failures are retried by the task base class with backoff."""
+    app = flask_app()
+    db, settings = app.extensions["db"], app.extensions["settings"]
+    with db.transaction() as session:
+        message = delivery.claim(
+            session, email_id, sender=settings.option("MAIL_FROM", "billing@localhost")
+        )
+    if message is None:
+        return "skipped"
+    try:
+        mailer(settings).send(message)
+    except ConnectorError as exc:
+        with db.transaction() as session:
+            delivery.record_failure(session, email_id, exc)
+        log.warning("invoice e-mail %s: %s %s", email_id, type(exc).__name__, exc.vendor_code)
+        if exc.retryable:
+            raise
+        return "failed"
+    with db.transaction() as session:
+        delivery.record_sent(session, email_id)
+    return "sent"
+
+
+@register
+def resend_pending_mail() -> int:
+    db = flask_app().extensions["db"]
+    with db.transaction(write=False) as session:
+        ids = delivery.stale_pending(session, now() - 300)
+    return sum(enqueue_now(jobs.SEND_INVOICE_EMAIL, email_id) for email_id in ids)
