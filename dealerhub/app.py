@@ -14,6 +14,7 @@ from flask_smorest import Api
 from dealerhub import __version__, crypto, lifecycle
 from dealerhub.addresses import area as addresses
 from dealerhub.areas import Wiring
+from dealerhub.billing import area as billing
 from dealerhub.config import Settings, load_settings
 from dealerhub.configuration import area as configuration
 from dealerhub.connectors.registry import Registry
@@ -45,6 +46,7 @@ AREAS: tuple[ModuleType, ...] = (
     pen,
     addresses,
     tradein,
+    billing,
 )
 
 

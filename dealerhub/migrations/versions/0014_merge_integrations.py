@@ -1,8 +1,8 @@
-"""merge the branches of trade-in valuation, address verification, PEN registration and the
-inbound events' reference into one head
+"""merge the branches of trade-in valuation, address verification, PEN registration, billing
+and the inbound events' reference into one head
 
 Revision ID: 0014_merge_integrations
-Revises: 0009_tradein, 0010_addresses, 0011_pen, 0013_inbound_reference
+Revises: 0009_tradein, 0010_addresses, 0011_pen, 0012_billing, 0013_inbound_reference
 Create Date: 2026-11-30
 """
 
@@ -13,6 +13,7 @@ down_revision: str | Sequence[str] | None = (
     "0009_tradein",
     "0010_addresses",
     "0011_pen",
+    "0012_billing",
     "0013_inbound_reference",
 )
 branch_labels: str | Sequence[str] | None = None

@@ -1,0 +1,1 @@
+"""Billing: the product catalogue, prices and invoices (hosted page, PDF, e-mail)."""
