@@ -3,7 +3,6 @@ API response and the event snapshot alike)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -77,8 +76,13 @@ def _tax_rate(**kw: Any) -> fields.Decimal:
     return fields.Decimal(
         places=4,
         allow_nan=False,
-        validate=validate.Range(min=Decimal(0), max=Decimal(100)),
-        metadata={"description": "Percentage (e.g. 8.25) applied to exclusive lines."},
+        validate=validate.Range(min=0, max=100),
+        # apispec renders a Decimal field's bounds as strings; the document needs numbers.
+        metadata={
+            "description": "Percentage (e.g. 8.25) applied to exclusive lines.",
+            "minimum": 0,
+            "maximum": 100,
+        },
         **kw,
     )
 
