@@ -87,9 +87,11 @@ def test_register_when_registered_is_refused_with_a_200(api, db, dealer):
         reg = s.scalars(select(PenRegistration).where(PenRegistration.dealer_id == dealer.id)).one()
         assert str(reg.pen_dealer_id) == first["dealer_id"]
         audit = s.scalars(
-            select(AuditEntry).where(
+            select(AuditEntry)
+            .where(
                 AuditEntry.dealer_id == dealer.id, AuditEntry.action == "pen.set_dealer.register"
             )
+            .order_by(AuditEntry.created, AuditEntry.id)  # no ORDER BY is no order on PostgreSQL
         ).all()
     assert [a.details["success"] for a in audit] == [True, False]
 
