@@ -6,13 +6,11 @@ from dealerhub import lifecycle
 from dealerhub.addresses import redaction, routes, tasks
 from dealerhub.addresses.cache import AnswerCache
 from dealerhub.areas import Wiring
-from dealerhub.connectors.address.resolver import AddressVerifiers
 
 
 def init_app(wiring: Wiring) -> None:
     app = wiring.app
     settings = app.extensions["settings"]
-    app.extensions["address_verifiers"] = AddressVerifiers.build(settings)
     app.extensions["address_cache"] = AnswerCache(
         app.extensions["db"], hash_key=str(settings.secret_key).encode()
     )

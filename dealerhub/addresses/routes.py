@@ -10,7 +10,7 @@ from marshmallow import RAISE
 
 from dealerhub.addresses import service
 from dealerhub.addresses.schemas import AddressVerificationSchema, NoQueryArgsSchema
-from dealerhub.api import Blueprint, publishable, session, tenant
+from dealerhub.api import Blueprint, connectors, publishable, session, tenant
 
 blp = Blueprint("addresses", __name__, description="Address verification.")
 
@@ -28,12 +28,11 @@ class VerifyAddress(MethodView):
         `Address-Verification-Provider` and `Address-Verification-Cached` say where the
         answer came from."""
         s, t = session(), tenant()
-        verifiers = current_app.extensions["address_verifiers"]
         result = service.verify_address(
             s,
             t,
             address,
-            verifier=lambda: verifiers.for_tenant(s, t),
+            verifier=lambda: connectors().address_verifier(s, t),
             cache=current_app.extensions["address_cache"],
         )
         headers = {"Address-Verification-Cached": "true" if result.cached else "false"}

@@ -10,17 +10,22 @@ benchmarks pass fakes in with :meth:`Registry.replace`.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
 from dealerhub.config import Settings
 from dealerhub.configuration.certificates import CertStore
 from dealerhub.configuration.service import active_certificate, resolved_config
+from dealerhub.configuration.tree import get_path
+from dealerhub.connectors.address.base import AddressVerifier
+from dealerhub.connectors.address.sandbox import SandboxVerifier
+from dealerhub.connectors.address.usps import UspsVerifier
 from dealerhub.connectors.credit.base import CreditBureau
 from dealerhub.connectors.credit.sandbox import SandboxBureau
 from dealerhub.connectors.credit.transunion import TransUnionBureau
@@ -35,13 +40,21 @@ from dealerhub.connectors.processors.base import PaymentProcessor
 from dealerhub.connectors.processors.catalog import GATEWAYS, SANDBOX, GatewaySpec
 from dealerhub.connectors.processors.routing import ProcessorNotConfigured
 from dealerhub.connectors.processors.sandbox import SANDBOX_DEFAULT_SECRET, SandboxProcessor
+from dealerhub.connectors.valuation.base import ValuationProvider
+from dealerhub.connectors.valuation.blackbook import BlackBookValuation
+from dealerhub.connectors.valuation.sandbox import SandboxValuation
 from dealerhub.db import Database
 from dealerhub.dms.credentials import dealertrack_credentials
+from dealerhub.errors import InvalidRequest
 from dealerhub.tenancy import Tenant
 
 DmsResolver = Callable[[Session, Tenant], DmsConnector]
 BureauResolver = Callable[[Session, Tenant, str], CreditBureau]
 PenResolver = Callable[[Session, Tenant], PenNetwork]
+AddressResolver = Callable[[Session, Tenant], AddressVerifier]
+ValuationResolver = Callable[[Session, Tenant], ValuationProvider]
+USPS_PATH = "address_verification.usps"
+USPS_REQUIRED = ("client_id", "client_secret")
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,10 @@ class Registry:
     dms_override: DmsResolver | None = None
     bureau_override: BureauResolver | None = None
     pen_override: PenResolver | None = None
+    address_override: AddressResolver | None = None
+    valuation_override: ValuationResolver | None = None
+    usps_timeout: tuple[float, float] = (5.0, 15.0)
+    black_book_timeout: float = 10.0
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Registry:
@@ -74,6 +91,11 @@ class Registry:
                 float(settings.option("GATEWAY_CONNECT_TIMEOUT", "5")),
                 float(settings.option("GATEWAY_READ_TIMEOUT", "30")),
             ),
+            usps_timeout=(
+                float(settings.option("USPS_CONNECT_TIMEOUT", "5")),
+                float(settings.option("USPS_READ_TIMEOUT", "15")),
+            ),
+            black_book_timeout=float(settings.option("BLACK_BOOK_TIMEOUT", "10")),
         )
 
     def replace(self, **changes: Any) -> Registry:
@@ -96,18 +118,8 @@ class Registry:
                 f"in {'live' if tenant.livemode else 'test'} mode.",
                 param=f"{routing.GATEWAYS_KEY}.{name}",
             )
-        key = (
-            tenant.dealer_id,
-            tenant.livemode,
-            name,
-            json.dumps(block, sort_keys=True),
-            self.gateway_timeout,
-        )
-        with _BUILD_LOCK:
-            built = _BUILT.get(key)
-            if built is None:
-                built = _BUILT[key] = spec.build(block, timeout=self.gateway_timeout)
-        return built
+        timeout = self.gateway_timeout
+        return _built(tenant, name, block, timeout, lambda: spec.build(block, timeout=timeout))
 
     def processor_named(self, name: str) -> PaymentProcessor | None:
         """A processor that serves every dealer, by name (the sandbox's inbound webhooks)."""
@@ -148,11 +160,77 @@ class Registry:
             return SandboxPen(session, tenant.dealer_id)
         return PenSoapClient.from_config(resolved_config(session, tenant).get("pen") or {})
 
+    # --- address verification -------------------------------------------------------------
 
-# Connectors built from dealers' configuration blocks, keyed by the block itself: a changed
-# block builds a new connector, and an old one is simply never asked for again.
-_BUILT: dict[tuple[str, bool, str, str, tuple[float, float]], PaymentProcessor] = {}
+    def address_verifier(self, session: Session, tenant: Tenant) -> AddressVerifier:
+        """The sandbox in test mode; USPS (``address_verification.usps``) in live mode."""
+        if self.address_override is not None:
+            return self.address_override(session, tenant)
+        if not tenant.livemode:
+            return _SANDBOX_VERIFIER
+        block = get_path(resolved_config(session, tenant), USPS_PATH) or {}
+        missing = [name for name in USPS_REQUIRED if not block.get(name)]
+        if missing:
+            raise InvalidRequest(
+                "Address verification in live mode needs USPS Addresses API credentials; set "
+                + ", ".join(f"{USPS_PATH}.{m}" for m in missing)
+                + " with PATCH /configuration.",
+                param=f"{USPS_PATH}.{missing[0]}",
+                code="configuration_incomplete",
+            )
+        timeout = self.usps_timeout
+        # Built once per block, so its access token and connections outlive the request.
+        return _built(
+            tenant, "usps", block, timeout, lambda: UspsVerifier.from_config(block, timeout=timeout)
+        )
+
+    # --- trade-in valuation ---------------------------------------------------------------
+
+    def valuation(self, session: Session, tenant: Tenant) -> ValuationProvider:
+        """The sandbox in test mode; Black Book (``trade_in.black_book``) in live mode."""
+        if self.valuation_override is not None:
+            return self.valuation_override(session, tenant)
+        if not tenant.livemode:
+            return _SANDBOX_VALUATION
+        block = resolved_config(session, tenant).get("trade_in", {}).get("black_book") or {}
+        timeout = self.black_book_timeout
+        return _built(
+            tenant,
+            "black_book",
+            block,
+            timeout,
+            lambda: BlackBookValuation.from_config(block, timeout=timeout),
+        )
+
+    def valuation_name(self, tenant: Tenant) -> str:
+        """The valuation provider's name without building it (the valuation cache's key)."""
+        if self.valuation_override is not None:
+            return "override"
+        return BlackBookValuation.name if tenant.livemode else "sandbox"
+
+
+_SANDBOX_VERIFIER = SandboxVerifier()
+_SANDBOX_VALUATION = SandboxValuation()
+
+# Connectors built from dealers' configuration blocks, keyed by a digest of the block (not the
+# block: it holds secrets): a changed block builds a new connector, whose HTTP connections
+# and tokens then live on; an old one is simply never asked for again.
+_BUILT: dict[tuple[str, bool, str, str, Any], Any] = {}
 _BUILD_LOCK = threading.Lock()
+
+T = TypeVar("T")
+
+
+def _built(
+    tenant: Tenant, kind: str, block: Mapping[str, Any], timeout: Any, build: Callable[[], T]
+) -> T:
+    digest = hashlib.sha256(json.dumps(block, sort_keys=True).encode()).hexdigest()
+    key = (tenant.dealer_id, tenant.livemode, kind, digest, timeout)
+    with _BUILD_LOCK:
+        found = _BUILT.get(key)
+        if found is None:
+            found = _BUILT[key] = build()
+    return cast(T, found)
 
 
 class SessionProcessors:

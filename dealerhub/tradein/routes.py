@@ -5,24 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 
-from dealerhub.api import Blueprint, publishable, session, tenant
+from dealerhub.api import Blueprint, connectors, publishable, session, tenant
 from dealerhub.connectors.valuation.base import ValuationProvider
-from dealerhub.connectors.valuation.resolve import ValuationProviders
 from dealerhub.tradein import schemas, service
 
 blp = Blueprint("tradein", __name__, url_prefix="/tradein", description="Trade-in valuation.")
 
 
-def _providers() -> ValuationProviders:
-    providers: ValuationProviders = current_app.extensions["valuation"]
-    return providers
-
-
 def _provider() -> ValuationProvider:
-    return _providers().for_tenant(session(), tenant())
+    return connectors().valuation(session(), tenant())
 
 
 @blp.route("/get-tradein-makes")
@@ -89,6 +82,6 @@ class VehicleValue(MethodView):
             tenant(),
             payload,
             provider=_provider,
-            provider_name=_providers().name_for(tenant()),
+            provider_name=connectors().valuation_name(tenant()),
         )
         return valuation, 200, {"Valuation-Cached": "true" if cached else "false"}

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -30,19 +29,7 @@ class CountingVerifier:
 
 
 @pytest.fixture
-def swap_verifiers(app: Any) -> Iterator[Any]:
-    """``swap_verifiers(override=…)`` for one test; the app's own resolver is back after."""
-    original = app.extensions["address_verifiers"]
-
-    def swap(**changes: Any) -> None:
-        app.extensions["address_verifiers"] = original.replace(**changes)
-
-    yield swap
-    app.extensions["address_verifiers"] = original
-
-
-@pytest.fixture
-def counting(swap_verifiers: Any) -> CountingVerifier:
+def counting(swap_connectors: Any) -> CountingVerifier:
     verifier = CountingVerifier()
-    swap_verifiers(override=lambda _session, _tenant: verifier)
+    swap_connectors(address_override=lambda _session, _tenant: verifier)
     return verifier
