@@ -40,6 +40,9 @@ INTEGRATIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("api_url", "username", "password", "enterprise_code", "company_number"),
     ),
     ("fraud_identification", "fraud_identification", ("provider", "api_url", "api_key")),
+    ("black_book", "trade_in.black_book", ("username", "password")),
+    ("usps", "address_verification.usps", ("client_id", "client_secret")),
+    ("pen", "pen", ("username", "password")),
 )
 EXPIRY_NOTICE_DAYS = (30, 14, 7, 1)
 # Failure codes of attempts the gateway never answered (payments.attempts).
