@@ -16,7 +16,9 @@ from stdnum import luhn
 
 from dealerhub.context import dealer_id_var, request_id_var
 
-_CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+# Not after a decimal point: the fractional part of a duration ("0.4499663746974547s") is
+# not a card number, even when its digits happen to pass the Luhn check.
+_CARD = re.compile(r"(?<![\d.])(?:\d[ -]?){12,18}\d(?!\d)")
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # Client secrets first: they contain an object id that the other patterns would split.
     (re.compile(r"\b((?:pi|seti)_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+"), r"\1_secret_********"),

@@ -110,3 +110,13 @@ def test_json_formatter_masks_tracebacks_and_records_made_elsewhere(app):
     )
     line = formatter.format(foreign)
     assert "sk_live_zzz999" not in line and "123-45-6789" not in line
+
+
+def test_durations_are_not_taken_for_card_numbers():
+    # One in ten random fractions passes the Luhn check; none may be masked.
+    import random
+
+    rng = random.Random(1)
+    lines = [f"task succeeded in {rng.random()}s" for _ in range(500)]
+    assert [mask_sensitive(line) for line in lines] == lines
+    assert mask_sensitive("card 4242424242424242.") == "card ************4242."
