@@ -129,6 +129,8 @@ def make_engine(url: str) -> Engine:
         # crashed process's lock is released with its file descriptors.
         db_file = _sqlite_path(url)
         lock_path = f"{db_file}.writelock" if db_file else None
+        if db_file:
+            _owner_only(db_file)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
@@ -217,6 +219,19 @@ def _ping_idle_connections(engine: Engine) -> None:
         if not alive:
             # The pool retries the checkout with a new connection.
             raise exc.DisconnectionError("stale pooled connection")
+
+
+def _owner_only(db_file: str) -> None:
+    """The database holds leads' contact data: readable by its owner only. SQLite gives its
+    -wal and -shm files the database file's mode, so creating the (empty, valid) file here
+    with 0600, or narrowing an existing one, covers all three."""
+    try:
+        fd = os.open(db_file, os.O_WRONLY | os.O_CREAT, 0o600)
+    except FileNotFoundError:  # its directory does not exist yet: SQLite will say so
+        return
+    os.close(fd)
+    if os.stat(db_file).st_mode & 0o077:
+        os.chmod(db_file, 0o600)
 
 
 def _sqlite_path(url: str) -> str | None:

@@ -55,3 +55,25 @@ def test_a_listener_reaches_databases_made_before_and_after_it(database_url: str
     finally:
         early.dispose()
     assert seen == ["early", "late"]
+
+
+def test_the_sqlite_database_and_its_wal_are_readable_by_their_owner_only(tmp_path):
+    import os
+    import stat
+
+    from sqlalchemy import text
+
+    from dealerhub.db import make_engine
+
+    path = tmp_path / "leads.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    for name in ("leads.sqlite3", "leads.sqlite3-wal", "leads.sqlite3-shm"):
+        mode = stat.S_IMODE(os.stat(tmp_path / name).st_mode)
+        assert mode == 0o600, (name, oct(mode))
+    engine.dispose()
+    os.chmod(path, 0o644)  # an older, wider file is narrowed when the hub opens it
+    make_engine(f"sqlite:///{path}").dispose()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
