@@ -46,14 +46,16 @@ class Replay:
     body: str
 
 
-def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
-    """Hash of what makes two requests "the same": JSON bodies compare by value."""
+def fingerprint(key_kind: str, method: str, path: str, query: str, body: bytes) -> str:
+    """Hash of what makes two requests "the same": JSON bodies compare by value. The key's
+    kind is part of it, so a publishable key that sends a secret key's Idempotency-Key gets
+    a mismatch, never the secret-key response stored under it."""
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     except ValueError:
         canonical = body
     digest = hashlib.sha256()
-    for part in (method.encode(), path.encode(), query.encode(), canonical):
+    for part in (key_kind.encode(), method.encode(), path.encode(), query.encode(), canonical):
         digest.update(part)
         digest.update(b"\0")
     return digest.hexdigest()

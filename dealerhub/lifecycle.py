@@ -114,7 +114,11 @@ def _authenticate() -> None:
 def _claim_idempotency_key(key: str) -> Response | None:
     idempotency.validate_key(key)
     fp = idempotency.fingerprint(
-        request.method, request.path, request.query_string.decode(), request.get_data()
+        g.key_kind,
+        request.method,
+        request.path,
+        request.query_string.decode(),
+        request.get_data(),
     )
     outcome = idempotency.claim(database(), g.tenant, key, fp)
     if isinstance(outcome, idempotency.Replay):

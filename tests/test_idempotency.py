@@ -113,7 +113,7 @@ def test_stale_claim_from_a_dead_process_is_taken_over(toy_api, toy_dealer, db):
     from dealerhub.tenancy import Tenant
 
     tenant = Tenant(toy_dealer.id, False)
-    fp = idempotency.fingerprint("POST", "/toy/widgets", "", b'{"name": "w"}')
+    fp = idempotency.fingerprint("secret", "POST", "/toy/widgets", "", b'{"name": "w"}')
     record_id = idempotency.claim(db, tenant, "dead", fp)
     assert isinstance(record_id, str)
     response = toy_api.post("/toy/widgets", json={"name": "w"}, headers={"Idempotency-Key": "dead"})

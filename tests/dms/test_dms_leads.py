@@ -288,3 +288,14 @@ def test_openapi_documents_the_dms_endpoints(client):
     assert {"application/json", "application/x-adf+xml"} <= set(content)
     params = spec["paths"]["/dms/leads"]["post"]["parameters"]
     assert any(p["name"] == "x-service-provider" and p["in"] == "header" for p in params)
+
+
+def test_a_publishable_key_never_gets_a_secret_keys_replay(api, pk_api):
+    # The secret key's full response (contact data) is stored under the key; a publishable key
+    # sending the same Idempotency-Key and body gets a mismatch, not that response.
+    first = post_lead(api, headers={"Idempotency-Key": "k-shared"})
+    assert first.status_code == 201 and "customer" in first.get_json()
+    again = post_lead(pk_api, headers={"Idempotency-Key": "k-shared"})
+    assert "Idempotent-Replayed" not in again.headers
+    assert "customer" not in (again.get_json() or {})
+    assert_error(again, 400, "idempotency_error")
