@@ -17,6 +17,7 @@ from dealerhub.dms.models import Deal, Lead
 from dealerhub.errors import InvalidRequest, NotFound
 from dealerhub.events.service import record_event
 from dealerhub.pagination import paginate
+from dealerhub.payments.models import PaymentIntent
 from dealerhub.tenancy import Tenant, get_owned, scoped
 
 
@@ -108,6 +109,20 @@ def check_desk(body: dict[str, Any]) -> dict[str, int]:
     return totals
 
 
+def _check_payment_intent(session: Session, tenant: Tenant, pi_id: str, customer_id: str) -> None:
+    """A deal's deposit is one of this dealer's intents (in this mode), for this customer or
+    for none; anything else would be synced to the DMS as this deal's money."""
+    pi = session.scalars(
+        scoped(PaymentIntent, tenant).where(col(PaymentIntent.id) == pi_id)
+    ).first()
+    if pi is None or (pi.customer_id is not None and pi.customer_id != customer_id):
+        raise InvalidRequest(
+            f"No payment intent '{pi_id}' for customer '{customer_id}'.",
+            param="payment_intent",
+            code="resource_missing",
+        )
+
+
 def create_deal(session: Session, tenant: Tenant, body: dict[str, Any]) -> Deal:
     try:
         get_customer(session, tenant, body["customer_id"])
@@ -121,6 +136,8 @@ def create_deal(session: Session, tenant: Tenant, body: dict[str, Any]) -> Deal:
                 param="lead_id",
                 code="resource_missing",
             )
+    if body.get("payment_intent"):
+        _check_payment_intent(session, tenant, body["payment_intent"], body["customer_id"])
     totals = check_desk(body)
     finance = dict(body["finance"])
     if finance.get("apr") is not None:

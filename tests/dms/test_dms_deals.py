@@ -127,3 +127,26 @@ def test_deal_404_for_other_mode(api, live_api):
     lead = post_lead(api).get_json()
     deal = api.post("/dms/deals", json=deal_body(lead)).get_json()
     assert_error(live_api.get(f"/dms/deals/{deal['id']}"), 404, "invalid_request_error")
+
+
+def test_a_deals_payment_intent_must_be_this_dealers_and_this_customers(api, app, client):
+    from tests.conftest import Api, make_dealer
+
+    lead = post_lead(api).get_json()
+    other = Api(client, make_dealer(app, "Other Motors").secret_key)
+    foreign = other.post(
+        "/payment/payment-intents", json={"amount": 1000, "currency": "usd"}
+    ).get_json()
+    someone = api.post("/payment/customers", json={"name": "Someone Else"}).get_json()
+    theirs = api.post(
+        "/payment/payment-intents",
+        json={"amount": 1000, "currency": "usd", "customer": someone["id"]},
+    ).get_json()
+    for pi_id in (foreign["id"], theirs["id"], "pi_doesnotexist"):
+        r = api.post("/dms/deals", json={**deal_body(lead), "payment_intent": pi_id})
+        assert assert_error(r, 400, "invalid_request_error", "resource_missing")["param"] == (
+            "payment_intent"
+        )
+    mine = api.post("/payment/payment-intents", json={"amount": 1000, "currency": "usd"}).get_json()
+    r = api.post("/dms/deals", json={**deal_body(lead), "payment_intent": mine["id"]})
+    assert r.status_code == 201, r.get_data(as_text=True)
