@@ -4,6 +4,9 @@ token exchange (sandbox: ``link-sandbox-…`` / ``public-sandbox-…`` tokens)."
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import time
 import uuid
 from typing import Any
 
@@ -15,7 +18,7 @@ from dealerhub.db import new_id
 from dealerhub.errors import InvalidRequest
 from dealerhub.events.service import record_event
 from dealerhub.payments import methods
-from dealerhub.payments.common import currently_due, merge_metadata
+from dealerhub.payments.common import PaymentsConfig, currently_due, merge_metadata
 from dealerhub.payments.models import ConnectedAccount, PaymentMethod
 from dealerhub.payments.response_schemas import ACCOUNT
 from dealerhub.tenancy import Tenant, get_owned
@@ -88,11 +91,26 @@ def create_link_token(tenant: Tenant) -> dict[str, Any]:
     }
 
 
-def sandbox_public_token(tenant: Tenant) -> dict[str, Any]:
+PUBLIC_TOKEN_MINUTES = 30  # as Plaid's public tokens
+
+
+def _public_token_signature(
+    config: PaymentsConfig, tenant: Tenant, expires: int, nonce: str
+) -> str:
+    message = f"public-sandbox:{tenant.dealer_id}:{expires}:{nonce}".encode()
+    return hmac.new(config.secret_key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def sandbox_public_token(config: PaymentsConfig, tenant: Tenant) -> dict[str, Any]:
+    """A sandbox Link public token, signed for this dealer and valid for 30 minutes: another
+    dealer's key cannot exchange it, and nobody can make one up."""
     if tenant.livemode:
         raise InvalidRequest("Sandbox public tokens exist only in test mode.", code="livemode")
+    expires = int(time.time()) + PUBLIC_TOKEN_MINUTES * 60
+    nonce = uuid.uuid4().hex
+    signature = _public_token_signature(config, tenant, expires, nonce)
     return {
-        "public_token": f"public-sandbox-{uuid.uuid4()}",
+        "public_token": f"public-sandbox-{expires}-{nonce}-{signature}",
         "accounts": [
             {"account_id": aid, "mask": mask, "subtype": subtype, "type": "depository"}
             for aid, (_b, mask, subtype) in sandbox.SANDBOX_BANK_ACCOUNTS.items()
@@ -100,9 +118,20 @@ def sandbox_public_token(tenant: Tenant) -> dict[str, Any]:
     }
 
 
-def exchange_bank_account(session: Session, tenant: Tenant, data: dict[str, Any]) -> PaymentMethod:
+def _public_token_valid(config: PaymentsConfig, tenant: Tenant, token: str) -> bool:
+    parts = token.removeprefix("public-sandbox-").split("-")
+    if not token.startswith("public-sandbox-") or len(parts) != 3 or not parts[0].isdigit():
+        return False
+    expires, nonce, signature = int(parts[0]), parts[1], parts[2]
+    expected = _public_token_signature(config, tenant, expires, nonce)
+    return hmac.compare_digest(expected, signature) and expires >= time.time()
+
+
+def exchange_bank_account(
+    session: Session, tenant: Tenant, config: PaymentsConfig, data: dict[str, Any]
+) -> PaymentMethod:
     token = data["public_token"]
-    if tenant.livemode or not token.startswith("public-sandbox-"):
+    if tenant.livemode or not _public_token_valid(config, tenant, token):
         raise InvalidRequest(
             "The public_token is invalid or expired (test mode accepts public-sandbox- tokens "
             "from POST /payment/link/sandbox/public-token).",

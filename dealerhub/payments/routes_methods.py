@@ -158,7 +158,7 @@ class SandboxPublicToken(MethodView):
     @blp.response(200, objects.PublicTokenSchema)
     def post(self, _data: dict[str, Any]) -> Any:
         """Test mode: what the Link widget's onSuccess would hand the browser."""
-        return accounts.sandbox_public_token(tenant())
+        return accounts.sandbox_public_token(config(), tenant())
 
 
 @blp.route("/payment/bank-accounts")
@@ -167,7 +167,7 @@ class BankAccounts(MethodView):
     @blp.response(200, objects.PaymentMethodSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Exchange a Link public token + account id for a ``us_bank_account`` method."""
-        return accounts.exchange_bank_account(session(), tenant(), data)
+        return accounts.exchange_bank_account(session(), tenant(), config(), data)
 
 
 @blp.route("/payment/accounts")

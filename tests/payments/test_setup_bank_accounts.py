@@ -234,3 +234,25 @@ def test_uncaptured_intents_are_canceled_after_seven_days(app, api, events, monk
         == "requires_capture"
     )
     assert "payments-expire-uncaptured" in app.extensions["celery"].conf.beat_schedule
+
+
+def test_a_sandbox_public_token_is_this_dealers_and_cannot_be_made_up(
+    api, app, client, monkeypatch
+):
+    from dealerhub.payments import accounts
+    from tests.conftest import Api, make_dealer
+
+    other = Api(client, make_dealer(app, "Other Motors").secret_key)
+    theirs = other.post("/payment/link/sandbox/public-token", json={}).get_json()["public_token"]
+    for token in (theirs, "public-sandbox-anything", "public-sandbox-99999999999-ab-cd"):
+        r = api.post(
+            "/payment/bank-accounts", json={"public_token": token, "account_id": "sandbox_checking"}
+        )
+        assert_error(r, 400, "invalid_request_error", "invalid_public_token")
+    mine = api.post("/payment/link/sandbox/public-token", json={}).get_json()["public_token"]
+    later = accounts.time.time() + accounts.PUBLIC_TOKEN_MINUTES * 60 + 1
+    monkeypatch.setattr(accounts.time, "time", lambda: later)
+    r = api.post(
+        "/payment/bank-accounts", json={"public_token": mine, "account_id": "sandbox_checking"}
+    )
+    assert_error(r, 400, "invalid_request_error", "invalid_public_token")  # expired
