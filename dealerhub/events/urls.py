@@ -39,10 +39,31 @@ def _addresses(host: str, port: int) -> list[IPAddress]:
     return [ipaddress.ip_address(a.split("%")[0]) for a in found]
 
 
+# IPv6 prefixes that carry an IPv4 address in their low 32 bits (RFC 6052 NAT64, well-known
+# and local-use): 64:ff9b::a9fe:a9fe reaches 169.254.169.254 through a NAT64 gateway.
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(addr: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address stands for: mapped, 6to4, Teredo (server and
+    client) and NAT64. Python marks several of these prefixes global, so each embedded
+    address is checked on its own."""
+    found = [a for a in (addr.ipv4_mapped, addr.sixtofour) if a is not None]
+    if addr.teredo is not None:
+        found.extend(addr.teredo)
+    if any(addr in net for net in _NAT64):
+        found.append(ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF))
+    return found
+
+
 def _public(addr: IPAddress) -> bool:
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
-    return addr.is_global and not addr.is_multicast
+    candidates: list[IPAddress] = [addr]
+    if isinstance(addr, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(addr)
+        if addr.ipv4_mapped is not None:
+            candidates = []  # a mapped address is only its IPv4 address
+        candidates.extend(embedded)
+    return all(a.is_global and not a.is_multicast for a in candidates)
 
 
 def check_url(url: str, *, livemode: bool, allow_private: bool, resolve_host: bool = True) -> None:

@@ -137,3 +137,15 @@ def test_roll_secret_with_overlap_signs_twice(app, api, dealer, receiver, clock)
         400,
         "invalid_request_error",
     )
+
+
+def test_ipv6_addresses_that_embed_a_private_ipv4_are_refused(live_api, fake_dns):
+    for url in (
+        "https://[64:ff9b::a9fe:a9fe]/",  # NAT64 of 169.254.169.254
+        "https://[64:ff9b:1::a00:8]/",  # local-use NAT64 of 10.0.0.8
+        "https://[2002:a9fe:a9fe::]/",  # 6to4 of 169.254.169.254
+        "https://[2002:7f00:1::1]/",  # 6to4 of 127.0.0.1
+    ):
+        body = assert_error(create(live_api, url), 400, "invalid_request_error", "url_invalid")
+        assert body["param"] == "url", url
+    assert create(live_api, "https://[64:ff9b::808:808]/hook").status_code == 200  # 8.8.8.8
