@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 from sqlmodel import col, update
 
@@ -115,6 +116,7 @@ def run_credit_check(
     applicant = _applicant(payload)
     digest = _applicant_hash(ctx.hash_key, applicant)
     today = dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d")
+    _serialize_same_pull(session, tenant, f"{digest}:{pull_type}:{today}:{provider}")
     if not payload.get("force"):
         stmt = (
             scoped(CreditCheck, tenant)
@@ -187,6 +189,19 @@ def run_credit_check(
     session.flush()
     record_event(session, tenant, "credit_check.completed", CREDIT_CHECK_EVENT.dump(check))
     return check, False
+
+
+def _serialize_same_pull(session: Session, tenant: Tenant, key: str) -> None:
+    """Two identical pulls at once must not both reach the bureau. SQLite's write transactions
+    are serialized already (BEGIN IMMEDIATE); on PostgreSQL a transaction-scoped advisory lock
+    on the applicant + pull type + day makes the second wait, then reuse the first's result."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"credit:{tenant.dealer_id}:{tenant.livemode}:{key}".encode()).digest()
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:key)"),
+        {"key": int.from_bytes(digest[:8], "big", signed=True)},
+    )
 
 
 def _applicant_json(payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -201,3 +201,39 @@ def test_raw_response_retention_purge(api, app, db, dealer, monkeypatch):
 
 def test_publishable_key_cannot_pull(pk_api):
     assert_error(pk_api.post("/credit/check", json=applicant()), 403, "permission_error")
+
+
+def test_two_identical_pulls_at_once_reach_the_bureau_once(app, dealer, swap_connectors):
+    import threading
+    import time as clock
+
+    from dealerhub.connectors.credit.sandbox import SandboxBureau
+
+    class SlowBureau(SandboxBureau):
+        def __init__(self) -> None:
+            self.pulls = 0
+
+        def pull(self, request):  # type: ignore[no-untyped-def]
+            self.pulls += 1
+            clock.sleep(0.3)  # both requests are inside the check-then-pull window
+            return super().pull(request)
+
+    bureau = SlowBureau()
+    swap_connectors(bureau_override=lambda _s, _t, _p: bureau)
+    ids: list[str] = []
+
+    def pull() -> None:
+        r = app.test_client().post(
+            "/credit/check",
+            json=applicant(),
+            headers={"Authorization": f"Bearer {dealer.secret_key}"},
+        )
+        assert r.status_code in (200, 201), r.get_data(as_text=True)
+        ids.append(r.get_json()["id"])
+
+    threads = [threading.Thread(target=pull) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert bureau.pulls == 1 and len(set(ids)) == 1
