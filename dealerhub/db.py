@@ -41,6 +41,7 @@ metadata: MetaData = SQLModel.metadata
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 _AFTER_COMMIT = "dealerhub_after_commit"
+_AFTER_ROLLBACK = "dealerhub_after_rollback"
 
 
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -296,6 +297,13 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
     callbacks.append(callback)
 
 
+def after_rollback(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` if the session's current transaction rolls back; drop it on commit
+    (undoing what was done outside the database, such as a file written for a new row)."""
+    callbacks: list[Callable[[], None]] = session.info.setdefault(_AFTER_ROLLBACK, [])
+    callbacks.append(callback)
+
+
 # Session event listeners every Database attaches to its sessionmakers, and the databases made
 # so far (a listener registered after a Database exists is attached to it too).
 _SESSION_LISTENERS: list[tuple[str, Callable[..., Any]]] = []
@@ -317,11 +325,16 @@ def session_listener(identifier: str) -> Callable[[F], F]:
 
 @session_listener("after_commit")
 def _run_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_ROLLBACK, None)
     callbacks = session.info.pop(_AFTER_COMMIT, [])
     for callback in callbacks:
         callback()
 
 
 @session_listener("after_soft_rollback")
-def _drop_after_commit(session: Session, _previous_transaction: Any) -> None:
+def _drop_after_commit(session: Session, previous_transaction: Any) -> None:
     session.info.pop(_AFTER_COMMIT, None)
+    if previous_transaction.nested or previous_transaction.parent is not None:
+        return  # a savepoint: the outer transaction may still commit
+    for callback in session.info.pop(_AFTER_ROLLBACK, []):
+        callback()

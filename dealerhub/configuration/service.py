@@ -21,7 +21,7 @@ from dealerhub.configuration.tree import changed_paths, deep_merge, get_path, ha
 from dealerhub.connectors.processors import routing
 from dealerhub.connectors.processors.catalog import GATEWAYS
 from dealerhub.crypto import MASK
-from dealerhub.db import after_commit, new_id, now
+from dealerhub.db import after_commit, after_rollback, new_id, now
 from dealerhub.errors import Conflict, InvalidRequest, NotFound
 from dealerhub.events.service import record_event
 from dealerhub.pen.registration import registration_view
@@ -305,9 +305,11 @@ def _store_new(
         not_before=info.not_before,
         not_after=info.not_after,
     )
-    # The file is written before the commit; a rollback leaves an encrypted orphan, which is
-    # harmless, whereas the opposite order could leave a row without its file.
+    # The file is written before the commit (the opposite order could leave a row without its
+    # file) and deleted again if the transaction rolls back.
     store.write(cert.path, data)
+    path = cert.path
+    after_rollback(session, lambda: store.delete(path))
     session.add(cert)
     session.flush()
     return cert

@@ -289,3 +289,27 @@ def test_multipart_upload_requires_password(api, p12_bytes):
         content_type="multipart/form-data",
     )
     assert assert_error(r, 400, "invalid_request_error")["param"] == "password"
+
+
+def test_a_rolled_back_upload_leaves_no_file(app, db, dealer, p12_bytes):
+    from dealerhub.configuration.certificates import CertStore
+    from dealerhub.configuration.service import upload_certificate
+    from dealerhub.tenancy import Tenant
+
+    store = CertStore(app.extensions["settings"].certs_dir)
+    root = app.extensions["settings"].certs_dir / dealer.id
+    before = set(root.rglob("*")) if root.exists() else set()
+    written: set = set()
+
+    def upload_then_fail() -> None:
+        with db.transaction() as session:
+            upload_certificate(
+                session, Tenant(dealer.id, True), p12_bytes, PASSWORD, actor="test", store=store
+            )
+            written.update(set(root.rglob("*.enc")) - before)
+            raise RuntimeError("the request failed after the upload")
+
+    with pytest.raises(RuntimeError):
+        upload_then_fail()
+    assert written  # the encrypted file was written before the commit...
+    assert set(root.rglob("*.enc")) - before == set()  # ...and removed by the rollback
