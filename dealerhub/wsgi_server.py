@@ -28,7 +28,7 @@ def run_gunicorn(bind: str, *, workers: int, threads: int, app_factory: Callable
             "bind": bind,
             "workers": workers,
             "threads": threads,
-            "worker_class": "gthread",
+            "worker_class": "dealerhub.gunicorn_worker.JsonErrorWorker",
             "timeout": 120,
             "graceful_timeout": 30,
             "accesslog": None,  # the app logs every request itself, as JSON with its request id
