@@ -11,10 +11,8 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import Session
 
 from dealerhub.errors import InvalidRequest
+from dealerhub.schemas import TIMESTAMP
 from dealerhub.search import FieldSpec, SearchQueryError, decode_page, encode_page, parse, to_sql
-
-# A Unix time that fits the database column (anything larger overflowed into a 500).
-_TIMESTAMP = validate.Range(min=0, max=2**63 - 1)
 
 
 class ListArgsSchema(Schema):
@@ -23,10 +21,10 @@ class ListArgsSchema(Schema):
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
     starting_after = fields.String(validate=validate.Length(min=1, max=64))
     ending_before = fields.String(validate=validate.Length(min=1, max=64))
-    created_gt = fields.Integer(data_key="created[gt]", validate=_TIMESTAMP)
-    created_gte = fields.Integer(data_key="created[gte]", validate=_TIMESTAMP)
-    created_lt = fields.Integer(data_key="created[lt]", validate=_TIMESTAMP)
-    created_lte = fields.Integer(data_key="created[lte]", validate=_TIMESTAMP)
+    created_gt = fields.Integer(data_key="created[gt]", validate=TIMESTAMP)
+    created_gte = fields.Integer(data_key="created[gte]", validate=TIMESTAMP)
+    created_lt = fields.Integer(data_key="created[lt]", validate=TIMESTAMP)
+    created_lte = fields.Integer(data_key="created[lte]", validate=TIMESTAMP)
 
     @validates_schema
     def _one_cursor(self, data: Mapping[str, Any], **_kwargs: Any) -> None:

@@ -14,11 +14,17 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, missing
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 
 METADATA_MAX_KEYS = 50
 METADATA_KEY_MAX = 40
 METADATA_VALUE_MAX = 500
+
+
+# Integers the database can hold (64 bits): every integer a client sends is bounded, or a
+# large one is an OverflowError (a 500) at the first query that binds it.
+INT64 = validate.Range(min=-(2**63), max=2**63 - 1)
+TIMESTAMP = validate.Range(min=0, max=2**63 - 1)  # Unix seconds
 
 
 class StrictSchema(Schema):

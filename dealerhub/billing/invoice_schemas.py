@@ -10,6 +10,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from dealerhub.billing.schemas import CURRENCIES, MAX_AMOUNT
 from dealerhub.pagination import ListArgsSchema
 from dealerhub.schemas import (
+    INT64,
+    TIMESTAMP,
     Bool,
     Computed,
     Const,
@@ -168,10 +170,10 @@ class _RangeFilters(ListArgsSchema):
     customer = _id()
     status = fields.String(validate=validate.OneOf(STATUSES))
     collection_method = fields.String(validate=validate.OneOf(COLLECTION_METHODS))
-    due_date_gt = fields.Integer(data_key="due_date[gt]")
-    due_date_gte = fields.Integer(data_key="due_date[gte]")
-    due_date_lt = fields.Integer(data_key="due_date[lt]")
-    due_date_lte = fields.Integer(data_key="due_date[lte]")
+    due_date_gt = fields.Integer(data_key="due_date[gt]", validate=TIMESTAMP)
+    due_date_gte = fields.Integer(data_key="due_date[gte]", validate=TIMESTAMP)
+    due_date_lt = fields.Integer(data_key="due_date[lt]", validate=TIMESTAMP)
+    due_date_lte = fields.Integer(data_key="due_date[lte]", validate=TIMESTAMP)
 
 
 class InvoiceListArgs(_RangeFilters):
@@ -182,8 +184,8 @@ class InvoiceSearchArgs(_RangeFilters):
     """The list's filters plus ``number``, ``total[gte|lte]``; paged by ``page``."""
 
     number = _text(40)
-    total_gte = fields.Integer(data_key="total[gte]")
-    total_lte = fields.Integer(data_key="total[lte]")
+    total_gte = fields.Integer(data_key="total[gte]", validate=INT64)
+    total_lte = fields.Integer(data_key="total[lte]", validate=INT64)
     page = fields.String(validate=validate.Length(min=1, max=100))
 
     @validates_schema
