@@ -18,21 +18,9 @@ from dealerhub.billing.schemas import PRICE, PRODUCT
 from dealerhub.db import new_id, now
 from dealerhub.errors import InvalidRequest, NotFound
 from dealerhub.events.service import record_event
+from dealerhub.payments.common import merge_metadata
 from dealerhub.search import FieldSpec
 from dealerhub.tenancy import Tenant, get_owned, scoped
-
-
-def merge_metadata(current: Mapping[str, str], change: Mapping[str, str] | None) -> dict[str, str]:
-    """Stripe merges metadata on update; an empty value removes a key."""
-    merged = dict(current)
-    for key, value in (change or {}).items():
-        if value == "":
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    if len(merged) > 50:
-        raise InvalidRequest("metadata may have at most 50 keys.", param="metadata")
-    return merged
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

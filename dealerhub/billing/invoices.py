@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from dealerhub.billing import states, totals
-from dealerhub.billing.catalog import merge_metadata
 from dealerhub.billing.invoice_schemas import INVOICE
 from dealerhub.billing.models import Invoice, InvoiceLine
 from dealerhub.customers.service import get_customer
@@ -24,6 +23,7 @@ from dealerhub.db import new_id, now
 from dealerhub.errors import InvalidRequest
 from dealerhub.events.service import record_event
 from dealerhub.pagination import created_filters
+from dealerhub.payments.common import merge_metadata
 from dealerhub.search import FieldSpec, SearchQueryError, decode_page, encode_page
 from dealerhub.tenancy import Tenant, get_owned, scoped
 
