@@ -38,6 +38,8 @@ from dealerhub.rows import insert_now
 from dealerhub.tasks import enqueue_after_commit
 from dealerhub.tenancy import Tenant, get_owned, scoped
 
+# Longer than any gateway call may take (connect + read timeouts, one retry).
+IN_FLIGHT_SECONDS = 180
 LABEL = "PaymentIntent"
 
 
@@ -259,8 +261,17 @@ def _confirm_locked(
             "payment_method",
         )
     pi.last_payment_error = None
+    trigger = "confirm"
     for position, processor in enumerate(gateways):
         charge = _new_attempt(session, tenant, pi, pm, processor.name)
+        if tenant.livemode:
+            # Real money: the attempt is committed before the gateway is called, so a process
+            # that dies during the call leaves a processing intent whose attempt the sweep
+            # settles by asking the gateway (never a payment the hub has no record of, which
+            # a retried confirm would charge again). The gateway call holds no lock either.
+            move(PI_TRANSITIONS, pi, "confirm", PIStatus.PROCESSING, label=LABEL)
+            session.commit()
+            trigger = "settle"
         request = AuthorizeRequest(
             attempt_id=charge.id,
             amount=pi.amount,
@@ -275,17 +286,33 @@ def _confirm_locked(
         try:
             result = attempts.authorize(processor, request)
         except attempts.ProcessingError as exc:
+            if not _still_ours(session, pi, charge, trigger):
+                raise
             _attempt_failed(session, tenant, pi, charge, exc)
+            if trigger == "settle":
+                move(PI_TRANSITIONS, pi, "release", PIStatus.REQUIRES_CONFIRMATION, label=LABEL)
             # Only a bank debit falls over, and only when the gateway certainly moved no
             # money (a card token means nothing at another gateway).
             if exc.retryable and pm.type == "us_bank_account" and position + 1 < len(gateways):
                 continue
             raise
         break
+    if not _still_ours(session, pi, charge, trigger):
+        return  # the sweep settled this attempt while the gateway answered
     charge.processor_reference = result.reference
     if pi.setup_future_usage and pi.customer_id and pm.customer_id is None:
         methods.attach(session, tenant, pi.customer_id, pm.id)
-    _apply(session, tenant, config, pi, charge, pm, result, "confirm", raise_decline=True)
+    _apply(session, tenant, config, pi, charge, pm, result, trigger, raise_decline=True)
+
+
+def _still_ours(session: Session, pi: PaymentIntent, charge: Charge, trigger: str) -> bool:
+    """After a call made outside the transaction (live mode), lock the intent and its attempt
+    again and check that nobody (the sweep) has recorded an outcome meanwhile."""
+    if trigger != "settle":
+        return True
+    session.refresh(pi, with_for_update=True)
+    session.refresh(charge, with_for_update=True)
+    return pi.status == PIStatus.PROCESSING and charge.status == "pending" and not charge.outcome
 
 
 def _new_attempt(
@@ -577,6 +604,11 @@ def settle(
     if pi.status != PIStatus.PROCESSING:
         return pi  # already settled (a retried or duplicated task)
     charge = get_owned(session, Charge, pi.latest_charge_id or "", tenant, for_update=True)
+    if not charge.outcome and charge.created > now() - IN_FLIGHT_SECONDS:
+        # Committed before its gateway call and no answer recorded yet: the call may still
+        # be in flight (a lookup now could miss it). Its process records the answer; if that
+        # process died, a later sweep asks the gateway.
+        return pi
     pm = session.get(PaymentMethod, charge.payment_method_id)
     result = attempts.sync(
         processors.named(tenant, charge.processor), charge.processor_reference, attempt_id=charge.id

@@ -66,8 +66,11 @@ PI_TRANSITIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     # out to be an authorization waiting for capture.
     "settle": (
         frozenset({_P.PROCESSING}),
-        frozenset({_P.SUCCEEDED, _P.REQUIRES_CAPTURE, _P.REQUIRES_PAYMENT_METHOD}),
+        frozenset({_P.PROCESSING, _P.SUCCEEDED, _P.REQUIRES_CAPTURE, _P.REQUIRES_PAYMENT_METHOD}),
     ),
+    # A live attempt is committed (the intent processing) before the gateway is called; when
+    # the gateway certainly did nothing, the intent goes back to await another confirm.
+    "release": (frozenset({_P.PROCESSING}), frozenset({_P.REQUIRES_CONFIRMATION})),
     "capture": (frozenset({_P.REQUIRES_CAPTURE}), frozenset({_P.SUCCEEDED})),
     "cancel": (_OPEN | {_P.REQUIRES_CAPTURE}, frozenset({_P.CANCELED})),
     "expire": (frozenset({_P.REQUIRES_CAPTURE}), frozenset({_P.CANCELED})),

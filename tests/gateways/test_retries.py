@@ -177,3 +177,40 @@ def test_a_lost_refund_answer_is_never_guessed_where_the_gateway_cannot_find_it(
     assert refund["status"] == "pending"
     assert tasks.settle_refund(refund["id"]) == "pending"
     assert [t["Status"] for t in sim.transactions()] == [6]  # canceled at the gateway
+
+
+def test_a_process_that_dies_after_the_gateway_charged_leaves_a_record_the_sweep_settles(
+    gateway_of, live_api, monkeypatch, settle_later
+):
+    from dealerhub.payments import attempts, intents
+
+    sim = gateway_of("bluedog")
+    pm = _pm(live_api, sim, "4111111111111111")
+    pi = live_api.post(
+        "/payment/payment-intents",
+        json={"amount": 4200, "currency": "usd", "payment_method": pm["id"]},
+    ).get_json()
+    real = attempts.authorize
+
+    def charged_then_died(processor, request):  # type: ignore[no-untyped-def]
+        real(processor, request)
+        raise RuntimeError("the web worker was killed here")
+
+    monkeypatch.setattr(attempts, "authorize", charged_then_died)
+    r = live_api.post(f"/payment/payment-intents/{pi['id']}/confirm", json={})
+    assert r.status_code == 500
+    monkeypatch.setattr(attempts, "authorize", real)
+
+    # The attempt was committed before the call: the hub knows what the gateway did.
+    after = live_api.get(f"/payment/payment-intents/{pi['id']}").get_json()
+    assert after["status"] == "processing" and len(sim.transactions()) == 1
+    assert after["charges"]["data"][0]["status"] == "pending"
+    # A retried confirm cannot charge again.
+    again = live_api.post(f"/payment/payment-intents/{pi['id']}/confirm", json={})
+    assert again.status_code == 400 and len(sim.transactions()) == 1
+    # The sweep leaves an attempt that may still be in flight alone, then asks the gateway.
+    assert tasks.settle_payment(pi["id"]) == "processing"
+    later = intents.now() + intents.IN_FLIGHT_SECONDS + 1
+    monkeypatch.setattr(intents, "now", lambda: later)
+    assert tasks.settle_payment(pi["id"]) == "succeeded"
+    assert len(sim.transactions()) == 1
