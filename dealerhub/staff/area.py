@@ -1,0 +1,20 @@
+"""The staff desk: accounts (CLI) and the /staff web UI."""
+
+from __future__ import annotations
+
+import click
+
+from dealerhub.areas import Wiring
+from dealerhub.staff import cli, desk, views_auth, views_home
+
+# Each of these adds its views to the desk's blueprint when it is imported.
+VIEW_MODULES = (views_auth, views_home)
+
+
+def init_app(wiring: Wiring) -> None:
+    desk.init(wiring.app)
+    wiring.error_renderers[desk.bp.name] = desk.render_error
+
+
+def init_cli(group: click.Group) -> None:
+    cli.init_cli(group)
