@@ -5,10 +5,30 @@ from __future__ import annotations
 import click
 
 from dealerhub.areas import Wiring
-from dealerhub.staff import cli, desk, views_auth, views_home
+from dealerhub.staff import (
+    cli,
+    desk,
+    views_admin,
+    views_auth,
+    views_credit,
+    views_customers,
+    views_deals,
+    views_home,
+    views_invoices,
+    views_payments,
+)
 
 # Each of these adds its views to the desk's blueprint when it is imported.
-VIEW_MODULES = (views_auth, views_home)
+VIEW_MODULES = (
+    views_auth,
+    views_home,
+    views_customers,
+    views_credit,
+    views_deals,
+    views_payments,
+    views_invoices,
+    views_admin,
+)
 
 
 def init_app(wiring: Wiring) -> None:

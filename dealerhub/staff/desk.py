@@ -36,6 +36,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
 from dealerhub.api import session
+from dealerhub.audit import record_audit
 from dealerhub.billing.money import fmt
 from dealerhub.context import Actor, actor_var, dealer_id_var
 from dealerhub.errors import DealerhubError
@@ -224,3 +225,11 @@ def render_error(error: DealerhubError, request_id: str | None) -> Response:
 @view("/static/<path:filename>", None)
 def static(filename: str) -> Response:
     return send_from_directory(STATIC_DIR, filename, max_age=3600)
+
+
+def audit(action: str, object_id: str | None = None, **details: Any) -> None:
+    """Record a desk action with the staff user as actor, in the request's transaction (so
+    a refused or failed action leaves no entry). ``details`` never holds PII."""
+    record_audit(
+        session(), tenant(), actor=actor(), action=action, object_id=object_id, details=details
+    )

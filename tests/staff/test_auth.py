@@ -12,7 +12,19 @@ from dealerhub.staff import service
 from dealerhub.staff.models import StaffUser
 from tests.staff.conftest import PASSWORD, ROLES, Desk, audit_actions, csrf_token, email
 
-PAGES = ("/staff/",)
+PAGES = (
+    "/staff/",
+    "/staff/customers",
+    "/staff/leads",
+    "/staff/credit/new",
+    "/staff/deals/new",
+    "/staff/invoices",
+    "/staff/invoices/new",
+    "/staff/payments",
+    "/staff/configuration",
+    "/staff/audit",
+    "/staff/users",
+)
 
 
 def _user(app: Any, user_id: str) -> StaffUser:
