@@ -191,11 +191,16 @@ def _money(amount: int | None, currency: str | None = "usd") -> str:
 
 
 @bp.app_template_filter("when")
-def _when(ts: int | None) -> str:
-    if ts is None:
+def _when(ts: int | str | None) -> str:
+    """Unix seconds (or an ISO 8601 string, as certificate dates are) in the dealer's zone."""
+    if ts is None or ts == "":
         return "-"
     zone: ZoneInfo = g.get("desk_tz") or ZoneInfo("UTC")
-    return dt.datetime.fromtimestamp(int(ts), zone).strftime("%Y-%m-%d %H:%M %Z")
+    if isinstance(ts, str):
+        moment = dt.datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(zone)
+    else:
+        moment = dt.datetime.fromtimestamp(int(ts), zone)
+    return moment.strftime("%Y-%m-%d %H:%M %Z")
 
 
 @bp.context_processor

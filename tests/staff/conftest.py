@@ -25,6 +25,7 @@ class Desk:
     token: str = ""
 
     def login(self, role: str) -> Desk:
+        self.client = self.client.application.test_client()  # a fresh browser per login
         page = self.client.get("/staff/login")
         self.token = csrf_token(page)
         response = self.client.post(
