@@ -17,6 +17,7 @@ from dealerhub.db import now
 from dealerhub.errors import InvalidState
 from dealerhub.staff import forms
 from dealerhub.staff.desk import actor, audit, current, render, tenant, view
+from dealerhub.staff.models import StaffUser
 from dealerhub.staff.roles import Permission
 
 PROVIDER = "transunion"
@@ -149,10 +150,12 @@ def credit_new() -> Response:
 def credit_check(check_id: str) -> Response:
     """The result, masked (the read is audited by the credit service)."""
     check = credit.get_credit_check(session(), tenant(), check_id, actor=str(actor()))
+    staff_id = check.metadata_.get("consent_captured_by")
+    captured_by = session().get(StaffUser, staff_id) if staff_id else None
     return render(
         "staff/credit_check.html",
         check=_CHECK.dump(check),
-        captured_by=check.metadata_.get("consent_captured_by"),
+        captured_by=captured_by.email if captured_by else staff_id,
         reused=request.args.get("reused") == "1",
     )
 
