@@ -10,7 +10,9 @@ import pytest
 from sqlmodel import col, select
 
 from dealerhub.audit import AuditEntry
-from dealerhub.staff import service
+from dealerhub.db import new_id
+from dealerhub.staff import passwords
+from dealerhub.staff.models import StaffUser
 from tests.conftest import DealerKeys
 
 PASSWORD = "correct horse battery staple 42"
@@ -60,20 +62,29 @@ def email(dealer: DealerKeys, role: str) -> str:
 ROLES = ("manager", "finance", "cashier", "viewer")
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """One argon2 hash for every fixture user: hashing is deliberately slow (~0.2 s)."""
+    return passwords.hash_password(PASSWORD)
+
+
 @pytest.fixture
-def staff_users(app: Any, dealer: DealerKeys) -> dict[str, str]:
+def staff_users(app: Any, dealer: DealerKeys, password_hash: str) -> dict[str, str]:
+    """One user per role (rows written directly with the shared hash; ``create_staff``
+    itself is tested in test_cli.py and test_admin.py)."""
+    users = {
+        role: StaffUser(
+            id=new_id("staff"),
+            dealer_id=dealer.id,
+            email=email(dealer, role),
+            role=role,
+            password_hash=password_hash,
+        )
+        for role in ROLES
+    }
     with app.extensions["db"].transaction() as session:
-        return {
-            role: service.create_staff(
-                session,
-                dealer_id=dealer.id,
-                email=email(dealer, role),
-                role=role,
-                password=PASSWORD,
-                actor="cli:test",
-            ).id
-            for role in ROLES
-        }
+        session.add_all(users.values())
+    return {role: user.id for role, user in users.items()}
 
 
 @pytest.fixture
