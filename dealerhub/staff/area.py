@@ -14,6 +14,7 @@ from dealerhub.staff import (
     views_customers,
     views_deals,
     views_home,
+    views_integrations,
     views_invoices,
     views_payments,
 )
@@ -28,6 +29,7 @@ VIEW_MODULES = (
     views_payments,
     views_invoices,
     views_admin,
+    views_integrations,
 )
 
 
