@@ -49,7 +49,9 @@ def test_login_page_renders_with_csrf_token(desk: Desk) -> None:
     assert csrf_token(page)
 
 
-def test_login_sets_a_secure_httponly_cookie_and_audits(app: Any, desk: Desk) -> None:
+def test_login_sets_a_secure_httponly_cookie_and_audits(
+    app: Any, desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
     page = desk.get("/staff/login")
     response = desk.client.post(
         "/staff/login?next=/staff/payments",
@@ -69,6 +71,7 @@ def test_login_sets_a_secure_httponly_cookie_and_audits(app: Any, desk: Desk) ->
     home = desk.get("/staff/").get_data(as_text=True)
     assert email(desk.dealer, "finance") in home and "TEST MODE" in home
     assert _user(app, desk.users["finance"]).last_login_at is not None
+    assert PASSWORD not in caplog.text  # the form's password never reaches a log
 
 
 def test_login_refuses_an_offsite_next(desk: Desk) -> None:
