@@ -17,6 +17,7 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/dealerhub db upgrade
 	$(BIN)/dealerhub demo
+	$(BIN)/dealerhub staff demo
 	$(BIN)/dealerhub serve
 
 test: install lint

@@ -27,6 +27,7 @@ from dealerhub.fastjson import JSONProvider
 from dealerhub.logs import configure_logging
 from dealerhub.payments import area as payments
 from dealerhub.pen import area as pen
+from dealerhub.staff import area as staff
 from dealerhub.system import area as system
 from dealerhub.tasks import init_celery
 from dealerhub.tradein import area as tradein
@@ -47,6 +48,7 @@ AREAS: tuple[ModuleType, ...] = (
     addresses,
     tradein,
     billing,
+    staff,
 )
 
 
