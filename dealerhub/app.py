@@ -30,6 +30,7 @@ from dealerhub.pen import area as pen
 from dealerhub.system import area as system
 from dealerhub.tasks import init_celery
 from dealerhub.tradein import area as tradein
+from dealerhub.web import area as web
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ AREAS: tuple[ModuleType, ...] = (
     addresses,
     tradein,
     billing,
+    web,
 )
 
 

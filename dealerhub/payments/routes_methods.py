@@ -21,10 +21,15 @@ from dealerhub.payments.models import PaymentMethod
 
 @blp.route("/payment/payment-methods")
 class PaymentMethods(MethodView):
+    @publishable
     @blp.arguments(schemas.PaymentMethodCreateSchema)
     @blp.response(200, objects.PaymentMethodSchema)
     def post(self, data: dict[str, Any]) -> Any:
-        """Create a card payment method (test cards in test mode, gateway tokens in any)."""
+        """Create a card payment method (test cards in test mode, gateway tokens in any;
+        a publishable key creates unattached cards only, and in live mode only from a
+        gateway token, so raw card numbers never reach the hub from a live website)."""
+        if key_kind() == "publishable":
+            methods.check_publishable(tenant(), data)
         return methods.create_payment_method(
             session(), tenant(), config(), data, processors=processors()
         )
