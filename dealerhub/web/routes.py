@@ -10,6 +10,7 @@ import hashlib
 from importlib import resources
 
 from flask import Blueprint, Response, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from dealerhub.api import public
 
@@ -23,7 +24,7 @@ SCRIPT_ETAG = hashlib.sha256(SCRIPT).hexdigest()[:32]
 
 @blp.get("/js/v1/dealerhub.js")
 @public
-def script() -> Response:
+def script() -> BaseResponse:
     """dealerhub.js, v1: no build step, no CDN; any page may load it with a script tag."""
     response = Response(SCRIPT, mimetype="text/javascript")
     response.set_etag(SCRIPT_ETAG)

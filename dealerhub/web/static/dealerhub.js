@@ -174,7 +174,10 @@
         return {error: {type: "api_error", message: "HTTP " + response.status}};
       });
     }, function (err) {
-      return {error: {type: "api_connection_error", message: String(err && err.message || err)}};
+      // The browser hides why (a CORS refusal looks like a network failure): name both.
+      return {error: {type: "api_connection_error", message: "Could not reach the hub (" +
+        String(err && err.message || err) + "): the network failed, or this site's origin " +
+        "is not in the dealer's web.allowed_origins."}};
     });
   };
 
@@ -226,20 +229,26 @@
     });
   };
 
-  DealerHub.prototype.retrievePaymentIntent = function (clientSecret) {
-    var path = "/payment/payment-intents/" + intentIdOf(clientSecret) +
+  DealerHub.prototype._retrieve = function (collection, name, clientSecret) {
+    var id;
+    try { id = intentIdOf(clientSecret); } catch (e) {
+      return Promise.resolve({error: localError(e.message, "client_secret")});
+    }
+    var path = "/payment/" + collection + "/" + id +
                "?client_secret=" + encodeURIComponent(clientSecret);
     return this.request("GET", path).then(function (res) {
-      return res.error ? {error: res.error} : {paymentIntent: res.data};
+      var out = {};
+      if (res.error) { out.error = res.error; } else { out[name] = res.data; }
+      return out;
     });
   };
 
+  DealerHub.prototype.retrievePaymentIntent = function (clientSecret) {
+    return this._retrieve("payment-intents", "paymentIntent", clientSecret);
+  };
+
   DealerHub.prototype.retrieveSetupIntent = function (clientSecret) {
-    var path = "/payment/setup-intents/" + intentIdOf(clientSecret) +
-               "?client_secret=" + encodeURIComponent(clientSecret);
-    return this.request("GET", path).then(function (res) {
-      return res.error ? {error: res.error} : {setupIntent: res.data};
-    });
+    return this._retrieve("setup-intents", "setupIntent", clientSecret);
   };
 
   DealerHub.prototype.confirmCardPayment = function (clientSecret, params) {
