@@ -167,7 +167,7 @@ def test_three_d_secure_opens_over_the_page_and_completes(hub: Hub, page: Any) -
 class _SiteHandler(http.server.BaseHTTPRequestHandler):
     body = b""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(self.body)))
@@ -271,21 +271,20 @@ def test_live_mode_loads_the_routed_gateways_tokenizer(hub: Hub, page: Any) -> N
         script_url,
         lambda route: route.fulfill(body=FAKE_HOSTED_TOKENIZATION, content_type="text/javascript"),
     )
-    page.route(
-        f"{hub.url}/payment/payment-methods",
-        lambda route: (
-            sent.append(route.request.post_data_json),
-            route.fulfill(status=402, json={"error": {"message": "stopped by the test"}}),
-        ),
-    )
+
+    def capture(route: Any) -> None:
+        sent.append(route.request.post_data_json)
+        route.fulfill(status=402, json={"error": {"message": "stopped by the test"}})
+
+    page.route(f"{hub.url}/payment/payment-methods", capture)
     page.goto(f"{hub.url}/examples/deposit")  # loads dealerhub.js; the test drives it
     page.evaluate(
-        """async () => {
-            const hub = DealerHub(%r);
+        """async (key) => {
+            const hub = DealerHub(key);
             const card = await hub.mountCard('#message');
             window.__result = await hub.createPaymentMethod({card});
-        }"""
-        % hub.dealer.live_publishable_key
+        }""",
+        hub.dealer.live_publishable_key,
     )
     assert page.evaluate("window.__tokenizerKey") == "pk-ab-public"
     assert page.locator("[data-gateway=card]").count() == 1
