@@ -30,6 +30,7 @@ from dealerhub.errors import (
     NotFound,
     PermissionDenied,
 )
+from dealerhub.jsonbody import RequestTooLarge
 from dealerhub.tenancy import Tenant
 
 log = logging.getLogger("dealerhub.request")
@@ -228,7 +229,9 @@ def _render_http_exception(exc: HTTPException) -> Response:
             headers={"Allow": allowed} if allowed else None,
         )
     elif exc.code == 413:
-        mapped = InvalidRequest("The request body is too large.", code="request_too_large")
+        mapped = RequestTooLarge(
+            f"The request body is over the {current_app.config['MAX_CONTENT_LENGTH']:,}-byte limit."
+        )
     elif exc.code is not None and exc.code < 500:
         mapped = InvalidRequest(exc.description or "Bad request.", code="bad_request")
     else:

@@ -181,3 +181,22 @@ def test_example_page_renders_the_values_it_is_given(client: Any) -> None:
     assert '"pk_test_x"' in page
     assert "a</" not in page  # escaped for the script context
     assert "needs a publishable key" in client.get("/examples/deposit").get_data(as_text=True)
+
+
+def test_idempotent_replay_to_a_listed_origin_keeps_cors_headers(api: Api, pk_api: Api) -> None:
+    _allow(api, SITE)
+    pi = _intent(api)
+    url = f"/payment/payment-intents/{pi['id']}/confirm"
+    body = {"client_secret": pi["client_secret"], "payment_method": "pm_card_visa"}
+    headers = {"Origin": SITE, "Idempotency-Key": "confirm-once"}
+    first = pk_api.post(url, json=body, headers=headers)
+    again = pk_api.post(url, json=body, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Access-Control-Allow-Origin"] == SITE
+
+
+def test_preflight_and_refusals_carry_a_request_id(api: Api, client: Any) -> None:
+    r = _preflight(client, "/payment/customers", "POST")
+    assert r.headers["Request-Id"].startswith("req_")
+    assert r.get_json()["error"]["request_id"] == r.headers["Request-Id"]

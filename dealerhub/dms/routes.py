@@ -7,7 +7,9 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError
+from webargs.core import is_json
 
+from dealerhub import jsonbody
 from dealerhub.api import Blueprint, key_kind, publishable, session, tenant
 from dealerhub.dealers.models import Dealer
 from dealerhub.dms import adf, deals, service, sync, workflows
@@ -74,7 +76,14 @@ def _lead_body() -> tuple[dict[str, Any], str]:
     if mimetype in XML_TYPES:
         max_bytes = int(_option("DMS_ADF_MAX_BYTES", str(adf.DEFAULT_MAX_BYTES)))
         return _load(LeadCreateSchema(), adf.parse(request.get_data(), max_bytes=max_bytes)), "adf"
-    data = request.get_json(silent=True)
+    raw = request.get_data()
+    if raw and not is_json(mimetype):
+        raise jsonbody.UnsupportedMediaType(
+            f"Leads are JSON (application/json) or ADF (application/x-adf+xml), not "
+            f"{mimetype or 'a body without Content-Type'}.",
+            param="Content-Type",
+        )
+    data = jsonbody.load(raw) if raw else None
     if not isinstance(data, dict):
         raise InvalidRequest(
             "Send a JSON object (application/json) or an ADF document (application/x-adf+xml).",

@@ -3,14 +3,23 @@ deposit example page."""
 
 from __future__ import annotations
 
+from dealerhub import strictquery
 from dealerhub.areas import Wiring
 from dealerhub.web import cors, routes
 
 
 def init_app(wiring: Wiring) -> None:
-    # Registered before the lifecycle's hooks (areas are wired first): the CORS guard runs
-    # before authentication, so a preflight needs no key and a refused origin runs nothing;
-    # the header hook runs after the lifecycle has finished the response.
-    wiring.app.before_request(cors.guard)
-    wiring.app.after_request(cors.headers)
-    wiring.app.register_blueprint(routes.blp)
+    """Wired last (``AREAS`` ends with it): the checks below attach to every blueprint
+    registered before."""
+    app = wiring.app
+    # App-level hooks run before the lifecycle's (areas are wired first): a preflight is
+    # answered before authentication, and the header hook runs after the lifecycle has
+    # finished the response.
+    app.before_request(cors.preflight)
+    app.after_request(cors.headers)
+    # Blueprint-level hooks run after every app-level one, so after authentication: the
+    # origin is checked against the key's dealer, and unknown query parameters are refused
+    # after a missing key (401), both before the view changes anything.
+    for name in list(app.blueprints):
+        app.before_request_funcs.setdefault(name, []).extend([cors.check_origin, strictquery.check])
+    app.register_blueprint(routes.blp)

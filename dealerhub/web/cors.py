@@ -13,12 +13,10 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from flask import Response, current_app, g, request
 
 from dealerhub.api import database
-from dealerhub.dealers.service import authenticate
 from dealerhub.errors import PermissionDenied
 from dealerhub.tenancy import Tenant
 from dealerhub.web import origins
@@ -31,14 +29,6 @@ EXPOSED_HEADERS = "Request-Id, x-correlation-id, Idempotent-Replayed, Retry-Afte
 
 class OriginNotAllowed(PermissionDenied):
     code = "origin_not_allowed"
-
-    def __init__(self, message: str, **kw: Any) -> None:
-        # Raised before the lifecycle's own first hook has named the request: name it here
-        # (the same req_ form) so that the envelope and the headers still carry an id.
-        if "request_id" not in g:
-            g.request_id = "req_" + secrets.token_hex(12)
-            g.correlation_id = request.headers.get("x-correlation-id", "")[:200] or g.request_id
-        super().__init__(message, **kw)
 
 
 def _view_allows(flag: str, method: str) -> bool:
@@ -54,46 +44,48 @@ def _view_allows(flag: str, method: str) -> bool:
     return bool(getattr(handler, flag, False))
 
 
-def _raw_key() -> str:
-    auth = request.headers.get("Authorization", "")
-    if auth[:7].lower() == "bearer ":
-        return auth[7:].strip()
-    return request.headers.get("X-Api-Key", "").strip()
-
-
-def guard() -> Response | None:
-    """``before_request``: answer preflights and refuse cross-origin calls nobody allowed."""
+def _cross_origin() -> str | None:
     origin = request.headers.get("Origin")
-    if not origin or request.endpoint is None or origins.same_origin(origin, request.host_url):
+    if not origin or origins.same_origin(origin, request.host_url):
         return None
+    return origin
+
+
+def preflight() -> Response | None:
+    """App ``before_request``, ahead of authentication (a preflight carries no key)."""
+    origin = _cross_origin()
     wanted = request.headers.get("Access-Control-Request-Method")
-    if request.method == "OPTIONS" and wanted:
-        return _preflight(origin, wanted)
-    if _view_allows("dealerhub_public", request.method):
+    if origin is None or request.method != "OPTIONS" or not wanted or request.endpoint is None:
         return None
-    raw = _raw_key()
-    if raw.startswith(("sk_test_", "sk_live_")):
+    # The lifecycle names requests in its own first hook, which a preflight never reaches.
+    g.request_id = "req_" + secrets.token_hex(12)
+    g.correlation_id = request.headers.get("x-correlation-id", "")[:200] or g.request_id
+    return _preflight(origin, wanted)
+
+
+def check_origin() -> None:
+    """Blueprint ``before_request`` on the API's blueprints, so after the lifecycle has
+    authenticated the key: refuse cross-origin calls the key's dealer did not allow, before
+    the view runs (nothing changes)."""
+    origin = _cross_origin()
+    if origin is None or "key_kind" not in g:
+        return  # same origin, a server, or a keyless (@public) view
+    if g.key_kind != "publishable":
         raise OriginNotAllowed(
             "Secret keys cannot be used from a browser (this request came from "
             f"{origin}). Call this endpoint from your server, and roll the key if it was "
             "published in a web page."
         )
-    if not raw.startswith(("pk_test_", "pk_live_")):
-        return None  # no key or an unknown one: the lifecycle answers 401
-    with database().engine.connect() as conn:
-        key = authenticate(conn=conn, raw_key=raw)
-    if key is None:
-        return None
+    tenant: Tenant = g.tenant
     with database().transaction(write=False) as session:
-        allowed = origins.allowed_for(session, Tenant(key.dealer_id, key.livemode))
+        allowed = origins.allowed_for(session, tenant)
     if origin not in allowed:
         raise OriginNotAllowed(
             f"The origin {origin} is not in this dealer's web.allowed_origins "
-            f"({'test' if not key.livemode else 'live'} mode /configuration).",
+            f"({tenant.mode} mode /configuration).",
             param="Origin",
         )
     g.cors_origin = origin
-    return None
 
 
 def _preflight(origin: str, method: str) -> Response:
@@ -125,6 +117,14 @@ def headers(response: Response) -> Response:
     """``after_request``: the CORS headers of an allowed cross-origin request, on every
     status (a website must read a 402 decline as well as a 200)."""
     origin = g.get("cors_origin")
+    if origin is None and g.get("replayed"):
+        # An idempotent replay is answered by the lifecycle's first hook, before the
+        # blueprint hooks: check its origin here (the stored answer changes nothing).
+        try:
+            check_origin()
+        except OriginNotAllowed:
+            return response
+        origin = g.get("cors_origin")
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
