@@ -13,12 +13,16 @@ import click
 
 from dealerhub import crypto, migrate
 from dealerhub.app import AREAS, create_app
-from dealerhub.clikit import Context, pass_ctx
+from dealerhub.clikit import DEALER, Context, pass_ctx
 from dealerhub.db import metadata
 from dealerhub.dealers.service import create_dealer, list_dealers, roll_keys
 from dealerhub.simulators.catalog import SIMULATORS
 from dealerhub.simulators.server import serve_forever
 from dealerhub.wsgi_server import run_gunicorn
+
+# The commands that may create a data directory and database (everything else must find
+# one; see dealerhub.clistate). ``db`` covers ``db upgrade``.
+STATE_CREATORS = frozenset({"db", "serve", "demo", "simulate", "worker"})
 
 
 @click.group()
@@ -28,6 +32,7 @@ def main(ctx: click.Context) -> None:
     """dealerhub: dealership finance integration hub."""
     if ctx.obj is None:
         ctx.obj = Context(create_app)
+        ctx.obj.may_create = ctx.invoked_subcommand in STATE_CREATORS
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -135,7 +140,7 @@ def keys() -> None:
 
 
 @keys.command("roll")
-@click.option("--dealer", "dealer_id", required=True)
+@click.option("--dealer", "dealer_id", required=True, type=DEALER)
 @click.option("--mode", type=click.Choice(["test", "live"]), default="test", show_default=True)
 @click.option(
     "--grace",

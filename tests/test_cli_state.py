@@ -1,0 +1,97 @@
+"""The CLI finds its hub or says where it looked (issue 15): unknown dealers are a usage
+error (exit 2), and commands run away from the data directory create nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from dealerhub.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, database_url: str, app: Any) -> Iterator[dict[str, str]]:
+    from dealerhub import crypto
+
+    key = app.extensions["settings"].encryption_keys[0]
+    yield {
+        "DEALERHUB_DATA_DIR": str(tmp_path),
+        "DEALERHUB_DATABASE_URL": database_url,
+        "DEALERHUB_ENCRYPTION_KEYS": str(key),
+        "DEALERHUB_TASKS_EAGER": "1",
+    }
+    crypto.configure(app.extensions["settings"].encryption_keys)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["certs", "upload", "--dealer", "acct_123", "--password", "x", "{p12}"],
+        ["keys", "roll", "--dealer", "acct_123"],
+        ["gateways", "check", "--dealer", "acct_123"],
+        ["dms", "replay", "--dealer", "acct_123"],
+        ["workflows", "run", "nightly", "--dealer", "acct_123"],
+    ],
+    ids=["certs-upload", "keys-roll", "gateways-check", "dms-replay", "workflows-run"],
+)
+def test_unknown_dealer_is_a_usage_error(
+    cli_env: dict[str, str], tmp_path: Path, args: list[str]
+) -> None:
+    p12 = tmp_path / "cert.p12"
+    p12.write_bytes(b"not really a p12")
+    argv = [a.replace("{p12}", str(p12)) for a in args]
+    result = CliRunner().invoke(main, argv, env=cli_env)
+    assert result.exit_code == 2, result.output
+    assert "no dealer acct_123 in this hub" in result.output
+    assert "Traceback" not in result.output
+
+
+def _cli(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DEALERHUB_")}
+    clean["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "dealerhub", *args],
+        cwd=cwd,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.slow
+def test_command_away_from_the_data_dir_creates_nothing(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = _cli(elsewhere, "dealers", "list")
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr  # one readable line, no SQLAlchemy traceback
+    assert str(elsewhere / "var" / "dealerhub.sqlite3") in lines[0]
+    assert "DEALERHUB_DATA_DIR" in lines[0]
+    assert not (elsewhere / "var").exists()  # no fresh keys, no empty database
+
+
+@pytest.mark.slow
+def test_db_upgrade_creates_and_then_other_commands_find_it(tmp_path: Path) -> None:
+    hub = tmp_path / "hub"
+    hub.mkdir()
+    assert _cli(hub, "db", "upgrade").returncode == 0
+    assert (hub / "var" / "dealerhub.sqlite3").is_file()
+    listed = _cli(hub, "dealers", "list")
+    assert listed.returncode == 0, listed.stderr
+    # From elsewhere, DEALERHUB_DATA_DIR points at it.
+    other = _cli(tmp_path, "dealers", "list", env={"DEALERHUB_DATA_DIR": str(hub / "var")})
+    assert other.returncode == 0, other.stderr
+    assert not (tmp_path / "var").exists()
