@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import http.server
 import os
-import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from dealerhub.app import create_app
-from tests.conftest import Api, DealerKeys, bind_tasks_to, make_dealer
+from tests.conftest import Api
+from tests.livehub import LiveHub, live_hub
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -31,42 +28,10 @@ pytestmark = [
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
-class Hub:
-    url: str
-    app: Any
-    dealer: DealerKeys
-
-    @property
-    def api(self) -> Api:
-        return Api(self.app.test_client(), self.dealer.secret_key)
-
-
 @pytest.fixture(scope="module")
-def hub(base_settings: Any, app: Any) -> Iterator[Hub]:
-    """The app on a real port, with PUBLIC_URL pointing at it (the 3-D Secure page's URL)."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    settings = base_settings.with_overrides(extra={**base_settings.extra, "PUBLIC_URL": url})
-    served = create_app(settings)
-    server = make_server("127.0.0.1", port, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Hub(url, served, make_dealer(served, "Browser Motors"))
-    finally:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
-        served.extensions["db"].dispose()
-        bind_tasks_to(app)
+def hub(base_settings: Any, app: Any) -> Iterator[LiveHub]:
+    with live_hub(base_settings, app, "Browser Motors") as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +55,7 @@ def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
     assert not errors, errors
 
 
-def _deposit(hub: Hub, amount: int = 50000) -> dict[str, Any]:
+def _deposit(hub: LiveHub, amount: int = 50000) -> dict[str, Any]:
     r = hub.api.post(
         "/payment/payment-intents",
         json={"amount": amount, "currency": "usd", "description": "Deposit, stock #A1234"},
@@ -109,7 +74,7 @@ def _pay(page: Any, number: str, name: str = "Jane Doe") -> None:
     page.click("#pay")
 
 
-def test_example_page_pays_a_deposit(hub: Hub, page: Any) -> None:
+def test_example_page_pays_a_deposit(hub: LiveHub, page: Any) -> None:
     pi = _deposit(hub)
     page.goto(
         f"{hub.url}/examples/deposit?key={hub.dealer.publishable_key}"
@@ -130,7 +95,7 @@ def test_example_page_pays_a_deposit(hub: Hub, page: Any) -> None:
     assert pi["id"] in [e["data"]["object"]["id"] for e in events["data"]]
 
 
-def test_a_decline_is_shown_and_the_deposit_can_be_retried(hub: Hub, page: Any) -> None:
+def test_a_decline_is_shown_and_the_deposit_can_be_retried(hub: LiveHub, page: Any) -> None:
     pi = _deposit(hub)
     page.goto(
         f"{hub.url}/examples/deposit?key={hub.dealer.publishable_key}"
@@ -148,7 +113,7 @@ def test_a_decline_is_shown_and_the_deposit_can_be_retried(hub: Hub, page: Any) 
     assert hub.api.get(f"/payment/payment-intents/{pi['id']}").get_json()["status"] == "succeeded"
 
 
-def test_three_d_secure_opens_over_the_page_and_completes(hub: Hub, page: Any) -> None:
+def test_three_d_secure_opens_over_the_page_and_completes(hub: LiveHub, page: Any) -> None:
     pi = _deposit(hub)
     page.goto(
         f"{hub.url}/examples/deposit?key={hub.dealer.publishable_key}"
@@ -179,7 +144,7 @@ class _SiteHandler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def dealer_site(hub: Hub) -> Iterator[tuple[str, type[_SiteHandler]]]:
+def dealer_site(hub: LiveHub) -> Iterator[tuple[str, type[_SiteHandler]]]:
     """A dealer's own website on another origin (localhost vs the hub's 127.0.0.1)."""
     handler = type("Site", (_SiteHandler,), {})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -194,7 +159,7 @@ def dealer_site(hub: Hub) -> Iterator[tuple[str, type[_SiteHandler]]]:
 
 
 def test_dealer_website_on_another_origin_pays_through_cors(
-    hub: Hub, page: Any, dealer_site: tuple[str, type[_SiteHandler]]
+    hub: LiveHub, page: Any, dealer_site: tuple[str, type[_SiteHandler]]
 ) -> None:
     site, handler = dealer_site
     pi = _deposit(hub, 25000)
@@ -245,7 +210,7 @@ window.HostedTokenization = function (key) {
 """
 
 
-def test_live_mode_loads_the_routed_gateways_tokenizer(hub: Hub, page: Any) -> None:
+def test_live_mode_loads_the_routed_gateways_tokenizer(hub: LiveHub, page: Any) -> None:
     live = Api(hub.app.test_client(), hub.dealer.live_secret_key)
     r = live.post(
         "/configuration",

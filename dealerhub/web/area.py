@@ -3,9 +3,11 @@ deposit example page."""
 
 from __future__ import annotations
 
+import click
+
 from dealerhub import strictquery
 from dealerhub.areas import Wiring
-from dealerhub.web import cors, routes
+from dealerhub.web import cli, cors, routes
 
 
 def init_app(wiring: Wiring) -> None:
@@ -23,3 +25,7 @@ def init_app(wiring: Wiring) -> None:
     for name in list(app.blueprints):
         app.before_request_funcs.setdefault(name, []).extend([cors.check_origin, strictquery.check])
     app.register_blueprint(routes.blp)
+
+
+def init_cli(group: click.Group) -> None:
+    cli.register(group)
