@@ -13,7 +13,8 @@ ADF_MARIA = """<?xml version="1.0" encoding="UTF-8"?>
 <?adf version="1.0"?>
 <adf><prospect status="new">
   <requestdate>2026-11-20T10:00:00-05:00</requestdate>
-  <vehicle interest="buy" status="new"><year>2025</year><make>Toyota</make><model>Camry</model></vehicle>
+  <vehicle interest="buy" status="new"><year>2025</year><make>Toyota</make>
+    <model>Camry</model></vehicle>
   <customer><contact><name part="first">Maria</name><name part="last">Lopez</name>
     <email>maria@example.com</email><phone type="voice">512-555-0147</phone></contact></customer>
   <vendor><vendorname>Test Motors</vendorname></vendor>
