@@ -95,3 +95,46 @@ def test_db_upgrade_creates_and_then_other_commands_find_it(tmp_path: Path) -> N
     other = _cli(tmp_path, "dealers", "list", env={"DEALERHUB_DATA_DIR": str(hub / "var")})
     assert other.returncode == 0, other.stderr
     assert not (tmp_path / "var").exists()
+
+
+def test_serve_on_a_busy_port_fails_before_starting_anything(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    import dealerhub.cli as cli_module
+
+    started: list[Any] = []
+    monkeypatch.setattr(cli_module.subprocess, "Popen", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(cli_module.migrate, "upgrade", lambda *a, **k: started.append("migrate"))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port)], env=cli_env)
+    assert result.exit_code == 1, result.output
+    assert f"127.0.0.1:{port} is already in use" in result.output
+    assert started == []  # no worker, no beat scheduler, no migration
+
+
+def test_demo_keeps_only_test_keys_owner_readable(cli_env: dict[str, str], tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "demo-dealer.json"
+    result = CliRunner().invoke(main, ["demo"], env=cli_env)
+    assert result.exit_code == 0, result.output
+    stored = json.loads(path.read_text())
+    assert set(stored) == {"id", "name", "secret_key", "publishable_key"}
+    assert stored["secret_key"].startswith("sk_test_")
+    assert path.stat().st_mode & 0o777 == 0o600
+    # A file an older version wrote (with live keys, world-readable) is cleaned up.
+    path.write_text(
+        json.dumps({**stored, "live_secret_key": "sk_live_x", "live_publishable_key": "pk_live_x"})
+    )
+    path.chmod(0o644)
+    again = CliRunner().invoke(main, ["demo"], env=cli_env)
+    assert again.exit_code == 0, again.output
+    assert "sk_live_" not in path.read_text()
+    assert json.loads(path.read_text()) == stored
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert stored["secret_key"] in again.output

@@ -113,10 +113,10 @@ _LEAD_BODY_DOC = {
 class Leads(MethodView):
     @publishable
     @blp.doc(**_LEAD_BODY_DOC)
-    @blp.response(201, LeadSchema)
-    @blp.alt_response(200, schema=LeadSchema, description="Identical resubmission or merged.")
+    @blp.response(200, LeadSchema)
     def post(self) -> Any:
-        """Create a lead from JSON or ADF 1.0; duplicates are replayed or merged."""
+        """Create a lead from JSON or ADF 1.0; duplicates are replayed or merged (200 in
+        every case, as Hubex documents for creates; ``merged_sources`` tells them apart)."""
         provider = _provider(required=True)
         assert provider is not None
         body, fmt = _lead_body()
@@ -124,11 +124,10 @@ class Leads(MethodView):
         intake = service.create_lead(
             session(), tenant(), provider, body, fmt=fmt, window_days=window
         )
-        status = 201 if intake.outcome == "created" else 200
         if key_kind() == "publishable":
             # A browser learns only that its lead arrived, never a merged lead's contents.
-            return jsonify(LEAD_RECEIPT.dump(intake.lead)), status
-        return intake.lead, status
+            return jsonify(LEAD_RECEIPT.dump(intake.lead))
+        return intake.lead
 
 
 @blp.route("/dms/leads/search")
@@ -169,7 +168,7 @@ class LeadByCustomer(MethodView):
 @blp.route("/dms/deals")
 class Deals(MethodView):
     @blp.arguments(DealCreateSchema)
-    @blp.response(201, DealSchema)
+    @blp.response(200, DealSchema)
     def post(self, body: dict[str, Any]) -> Any:
         """Create a deal (desk arithmetic is checked) and sync it to the DMS."""
         return deals.create_deal(session(), tenant(), body)
