@@ -199,6 +199,7 @@ def _intent(**extra: Any) -> Step:
             return  # a decline is the point of the trigger (its events are recorded)
         s["intent"] = _ok(result, "create payment intent")
 
+    step.__name__ = "_payment_intent" + "".join(f" {k}={v}" for k, v in extra.items())
     return step
 
 
@@ -228,6 +229,7 @@ def _setup(**extra: Any) -> Step:
     def step(hub: Hub, s: dict[str, Any]) -> None:
         _ok(hub.call("POST", "/payment/setup-intents", {**extra}), "create setup intent")
 
+    step.__name__ = "_setup_intent" + "".join(f" {k}={v}" for k, v in extra.items())
     return step
 
 
@@ -321,5 +323,6 @@ def trigger(hub: Hub, event_type: str) -> list[str]:
     done = []
     for step in steps:
         step(hub, state)
-        done.append(step.__name__.strip("_").replace("_", " "))
+        name, _, args = step.__name__.strip("_").partition(" ")
+        done.append(" ".join([name.replace("_", " "), args]).strip())
     return done
