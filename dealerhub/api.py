@@ -27,6 +27,8 @@ class _Parser(FlaskParser):
     """webargs parser that raises our 400 envelope instead of smorest's 422, and reads JSON
     bodies strictly (:mod:`dealerhub.jsonbody`)."""
 
+    DEFAULT_VALIDATION_STATUS = 400  # what flask-smorest documents for invalid arguments
+
     def load_json(self, req: Any, schema: Any) -> Any:
         data = req.get_data(cache=True)
         if not data:

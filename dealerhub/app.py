@@ -25,6 +25,7 @@ from dealerhub.dms import area as dms
 from dealerhub.events import area as events
 from dealerhub.fastjson import JSONProvider
 from dealerhub.logs import configure_logging
+from dealerhub.openapi_contract import ContractPlugin
 from dealerhub.payments import area as payments
 from dealerhub.pen import area as pen
 from dealerhub.system import area as system
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         spec_kwargs={
             "info": {"description": API_DESCRIPTION},
             "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_namer()),
+            "extra_plugins": [ContractPlugin(app)],
         },
     )
     app.extensions["api"] = api
