@@ -103,8 +103,9 @@ def _authenticate() -> None:
     kind, tenant, key_id = key.kind, Tenant(key.dealer_id, key.livemode), key.id
     if kind is KeyKind.PUBLISHABLE and not _view_flag("dealerhub_publishable"):
         raise PermissionDenied(
-            "This endpoint needs a secret key; publishable keys may only retrieve or confirm "
-            "an intent with its client_secret, look up trade-ins and create leads."
+            "This endpoint needs a secret key; publishable keys may only create card payment "
+            "methods, retrieve or confirm an intent with its client_secret, look up "
+            "trade-ins and create leads."
         )
     g.tenant = tenant
     g.key_kind = kind.value
