@@ -261,3 +261,41 @@ def test_live_mode_loads_the_routed_gateways_tokenizer(hub: LiveHub, page: Any) 
             "processor": "acceptblue",
         }
     ]
+
+
+def test_three_d_secure_failure_is_reported_and_nothing_is_charged(hub: LiveHub, page: Any) -> None:
+    pi = _deposit(hub)
+    page.goto(
+        f"{hub.url}/examples/deposit?key={hub.dealer.publishable_key}"
+        f"&client_secret={pi['client_secret']}"
+    )
+    _pay(page, "4000002760003184")
+    frame = page.frame_locator('[data-dealerhub="3ds"]')
+    frame.locator("text=Fail authentication").click()
+    page.wait_for_selector("#message.bad")
+    page.screenshot(path=str(page.shots / "deposit-3ds-failed.png"))
+    after = hub.api.get(f"/payment/payment-intents/{pi['id']}").get_json()
+    assert after["status"] == "requires_payment_method"
+    assert after["amount_received"] == 0
+    assert after["last_payment_error"]["message"] in page.inner_text("#message")
+
+
+def test_confirm_card_setup_saves_a_card_for_the_customer(hub: LiveHub, page: Any) -> None:
+    customer = hub.api.post("/payment/customers", json={"name": "Sam Saver"}).get_json()
+    si = hub.api.post("/payment/setup-intents", json={"customer": customer["id"]}).get_json()
+    page.goto(f"{hub.url}/examples/deposit")  # loads dealerhub.js; the test drives it
+    page.evaluate(
+        """async ([key, secret]) => {
+            const hub = DealerHub(key);
+            const card = await hub.mountCard('#message');
+            document.querySelector('[data-dealerhub=number]').value = '4242424242424242';
+            document.querySelector('[data-dealerhub=expiry]').value = '12/2034';
+            window.__setup = await hub.confirmCardSetup(secret, {card});
+        }""",
+        [hub.dealer.publishable_key, si["client_secret"]],
+    )
+    result = page.evaluate("window.__setup")
+    assert "error" not in result, result
+    assert result["setupIntent"]["status"] == "succeeded"
+    saved = hub.api.get(f"/payment/payment-methods/all/{customer['id']}").get_json()["data"]
+    assert [pm["card"]["last4"] for pm in saved] == ["4242"]

@@ -313,7 +313,8 @@
             overlay.parentNode && overlay.parentNode.removeChild(overlay);
             var out = {};
             if (res.error) { out.error = res.error; } else { out[name] = current; }
-            if (current && current.last_payment_error) { out.error = current.last_payment_error; }
+            var failure = current && (current.last_payment_error || current.last_setup_error);
+            if (failure) { out.error = failure; }
             resolve(out);
           } else {
             setTimeout(poll, self.pollInterval);
