@@ -299,3 +299,46 @@ def test_confirm_card_setup_saves_a_card_for_the_customer(hub: LiveHub, page: An
     assert result["setupIntent"]["status"] == "succeeded"
     saved = hub.api.get(f"/payment/payment-methods/all/{customer['id']}").get_json()["data"]
     assert [pm["card"]["last4"] for pm in saved] == ["4242"]
+
+
+def test_three_d_secure_redirect_mode_comes_back_to_the_page(hub: LiveHub, page: Any) -> None:
+    pi = _deposit(hub)
+    page.goto(
+        f"{hub.url}/examples/deposit?key={hub.dealer.publishable_key}"
+        f"&client_secret={pi['client_secret']}&redirect=1"
+    )
+    _pay(page, "4000002760003184")
+    page.wait_for_url("**/payment/sandbox/3ds/**")
+    assert "return_url=" in page.url
+    page.click("text=Complete authentication")
+    page.wait_for_url("**/examples/deposit?**payment_intent=**")
+    page.wait_for_selector("#message.ok >> text=Deposit received: $500.00")
+    page.screenshot(path=str(page.shots / "deposit-3ds-redirect.png"))
+    assert hub.api.get(f"/payment/payment-intents/{pi['id']}").get_json()["status"] == "succeeded"
+
+
+def test_three_d_secure_page_refuses_a_foreign_return_url(hub: LiveHub) -> None:
+    pi = hub.api.post(
+        "/payment/payment-intents",
+        json={
+            "amount": 50000,
+            "currency": "usd",
+            "confirm": True,
+            "payment_method": "pm_card_authenticationRequired",
+        },
+    ).get_json()
+    assert pi["status"] == "requires_action"
+    r = hub.app.test_client().post(
+        f"/payment/sandbox/3ds/{pi['id']}",
+        data={
+            "client_secret": pi["client_secret"],
+            "outcome": "complete",
+            "return_url": "https://evil.example/steal",
+        },
+    )
+    assert r.status_code == 400
+    assert r.get_json()["error"]["param"] == "return_url"
+    # Nothing happened: the intent still waits for authentication.
+    assert hub.api.get(f"/payment/payment-intents/{pi['id']}").get_json()["status"] == (
+        "requires_action"
+    )
