@@ -121,6 +121,7 @@ def dealers_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def demo(ctx: Context) -> None:
     """Create a demo dealer once and print its test keys (development only)."""
+    migrate.upgrade(ctx.settings)  # demo may be the first command in a fresh directory
     path = ctx.settings.data_dir / "demo-dealer.json"
     if path.exists():
         out = json.loads(path.read_text())

@@ -138,3 +138,13 @@ def test_demo_keeps_only_test_keys_owner_readable(cli_env: dict[str, str], tmp_p
     assert json.loads(path.read_text()) == stored
     assert path.stat().st_mode & 0o777 == 0o600
     assert stored["secret_key"] in again.output
+
+
+@pytest.mark.slow
+def test_demo_in_a_fresh_directory_sets_everything_up(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    done = _cli(fresh, "demo")
+    assert done.returncode == 0, done.stderr
+    assert "secret key       sk_test_" in done.stdout
+    assert (fresh / "var" / "dealerhub.sqlite3").is_file()
