@@ -59,8 +59,14 @@ class Hub:
     api_key: str
     http: requests.Session
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        headers = {"Authorization": f"Bearer {self.api_key}"}
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        headers = {"Authorization": f"Bearer {self.api_key}", **(headers or {})}
         if method == "POST":
             # Every POST carries a key, as the quickstart asks of every integration.
             headers["Idempotency-Key"] = f"cli-{uuid.uuid4().hex}"
@@ -272,11 +278,8 @@ def _lead(hub: Hub, s: dict[str, Any]) -> None:
         "vehicle": {"year": 2025, "make": "Toyota", "model": "Camry"},
         "source": "dealerhub trigger",
     }
-    hub.http.headers["x-service-provider"] = "dealertrack"
-    try:
-        _ok(hub.call("POST", "/dms/leads", body), "create lead")
-    finally:
-        hub.http.headers.pop("x-service-provider", None)
+    provider = {"x-service-provider": "dealertrack"}
+    _ok(hub.call("POST", "/dms/leads", body, headers=provider), "create lead")
 
 
 _CONFIRMED = {"confirm": True, "payment_method": CARD}
