@@ -27,11 +27,21 @@ class _Parser(FlaskParser):
     """webargs parser that raises our 400 envelope instead of smorest's 422, and reads JSON
     bodies strictly (:mod:`dealerhub.jsonbody`)."""
 
+    DEFAULT_VALIDATION_STATUS = 400  # what flask-smorest documents for invalid arguments
+
     def load_json(self, req: Any, schema: Any) -> Any:
-        if not is_json(req.mimetype):
-            return missing
         data = req.get_data(cache=True)
-        return jsonbody.load(data) if data else missing
+        if not data:
+            return missing
+        if not is_json(req.mimetype):
+            # Read as empty, a form or text body would create an empty object: refuse it.
+            sent = req.mimetype or "a body without Content-Type"
+            raise jsonbody.UnsupportedMediaType(
+                f"This endpoint takes application/json, not {sent}: send the body with "
+                "'Content-Type: application/json'.",
+                param="Content-Type",
+            )
+        return jsonbody.load(data)
 
     def handle_error(self, error: ValidationError, *args: Any, **kwargs: Any) -> NoReturn:
         messages = error.messages

@@ -25,12 +25,14 @@ from dealerhub.dms import area as dms
 from dealerhub.events import area as events
 from dealerhub.fastjson import JSONProvider
 from dealerhub.logs import configure_logging
+from dealerhub.openapi_contract import ContractPlugin
 from dealerhub.payments import area as payments
 from dealerhub.pen import area as pen
 from dealerhub.staff import area as staff
 from dealerhub.system import area as system
 from dealerhub.tasks import init_celery
 from dealerhub.tradein import area as tradein
+from dealerhub.web import area as web
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ AREAS: tuple[ModuleType, ...] = (
     tradein,
     billing,
     staff,
+    web,
 )
 
 
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         spec_kwargs={
             "info": {"description": API_DESCRIPTION},
             "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_namer()),
+            "extra_plugins": [ContractPlugin(app)],
         },
     )
     app.extensions["api"] = api

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from typing import Any
@@ -13,12 +14,16 @@ import click
 
 from dealerhub import crypto, migrate
 from dealerhub.app import AREAS, create_app
-from dealerhub.clikit import Context, pass_ctx
+from dealerhub.clikit import DEALER, Context, pass_ctx
 from dealerhub.db import metadata
 from dealerhub.dealers.service import create_dealer, list_dealers, roll_keys
 from dealerhub.simulators.catalog import SIMULATORS
 from dealerhub.simulators.server import serve_forever
 from dealerhub.wsgi_server import run_gunicorn
+
+# The commands that may create a data directory and database (everything else must find
+# one; see dealerhub.clistate). ``db`` covers ``db upgrade``.
+STATE_CREATORS = frozenset({"db", "serve", "demo", "simulate", "worker"})
 
 
 @click.group()
@@ -28,6 +33,7 @@ def main(ctx: click.Context) -> None:
     """dealerhub: dealership finance integration hub."""
     if ctx.obj is None:
         ctx.obj = Context(create_app)
+        ctx.obj.may_create = ctx.invoked_subcommand in STATE_CREATORS
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -115,15 +121,25 @@ def dealers_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def demo(ctx: Context) -> None:
     """Create a demo dealer once and print its test keys (development only)."""
+    migrate.upgrade(ctx.settings)  # demo may be the first command in a fresh directory
     path = ctx.settings.data_dir / "demo-dealer.json"
-    if not path.exists():
+    if path.exists():
+        out = json.loads(path.read_text())
+    else:
         with ctx.transaction() as session:
-            dealer, test, live = create_dealer(session=session, name="Demo Motors")
-            out = _dealer_json(dealer, test, live)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            dealer, test, _live = create_dealer(session=session, name="Demo Motors")
+            out = {"id": dealer.id, "name": dealer.name}
+            out.update(secret_key=test.secret_key, publishable_key=test.publishable_key)
+    # Only the test keys are kept, owner-readable: a file of live keys in clear text is one
+    # backup or screen share away from a leak (older versions wrote them: dropped here).
+    kept = {k: out[k] for k in ("id", "name", "secret_key", "publishable_key")}
+    if kept != out or not path.exists() or path.stat().st_mode & 0o077:
+        partial = path.with_suffix(".json.partial")
+        partial.unlink(missing_ok=True)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
-            json.dump(out, fh)
-    out = json.loads(path.read_text())
+            json.dump(kept, fh)
+        os.replace(partial, path)
     click.echo(f"Demo dealer {out['id']} ({out['name']})")
     click.echo(f"  secret key       {out['secret_key']}")
     click.echo(f"  publishable key  {out['publishable_key']}")
@@ -135,7 +151,7 @@ def keys() -> None:
 
 
 @keys.command("roll")
-@click.option("--dealer", "dealer_id", required=True)
+@click.option("--dealer", "dealer_id", required=True, type=DEALER)
 @click.option("--mode", type=click.Choice(["test", "live"]), default="test", show_default=True)
 @click.option(
     "--grace",
@@ -183,6 +199,19 @@ def _celery_argv(*extra: str) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "dealerhub.worker", *extra]
 
 
+def _require_free_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As gunicorn binds: a socket in TIME_WAIT does not count, a listening one does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"{host}:{port} is already in use ({exc.strerror}): is another dealerhub "
+                "serve running? Stop it or pass --port."
+            ) from None
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, type=int, show_default=True)
@@ -192,6 +221,7 @@ def _celery_argv(*extra: str) -> list[str]:
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, workers: int, threads: int, no_worker: bool) -> None:
     """Migrate, then serve the API with gunicorn plus one background worker (with beat)."""
+    _require_free_port(host, port)  # before a second worker and beat scheduler start
     migrate.upgrade(ctx.settings)
     worker: subprocess.Popen[bytes] | None = None
     if not no_worker:

@@ -23,6 +23,20 @@ class BodyInvalid(InvalidRequest):
     code = "body_invalid"
 
 
+class RequestTooLarge(InvalidRequest):
+    """413: a body over ``MAX_CONTENT_LENGTH``."""
+
+    status = 413
+    code = "request_too_large"
+
+
+class UnsupportedMediaType(InvalidRequest):
+    """415: a body that is not JSON where JSON is expected (curl's ``-d`` sends a form)."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 def load(data: bytes | str) -> Any:
     try:
         value = orjson.loads(data)

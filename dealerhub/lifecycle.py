@@ -30,6 +30,7 @@ from dealerhub.errors import (
     NotFound,
     PermissionDenied,
 )
+from dealerhub.jsonbody import RequestTooLarge
 from dealerhub.tenancy import Tenant
 
 log = logging.getLogger("dealerhub.request")
@@ -102,8 +103,9 @@ def _authenticate() -> None:
     kind, tenant, key_id = key.kind, Tenant(key.dealer_id, key.livemode), key.id
     if kind is KeyKind.PUBLISHABLE and not _view_flag("dealerhub_publishable"):
         raise PermissionDenied(
-            "This endpoint needs a secret key; publishable keys may only retrieve or confirm "
-            "an intent with its client_secret, look up trade-ins and create leads."
+            "This endpoint needs a secret key; publishable keys may only create card payment "
+            "methods, retrieve or confirm an intent with its client_secret, look up "
+            "trade-ins and create leads."
         )
     g.tenant = tenant
     g.key_kind = kind.value
@@ -232,7 +234,9 @@ def _render_http_exception(exc: HTTPException) -> Response:
             headers={"Allow": allowed} if allowed else None,
         )
     elif exc.code == 413:
-        mapped = InvalidRequest("The request body is too large.", code="request_too_large")
+        mapped = RequestTooLarge(
+            f"The request body is over the {current_app.config['MAX_CONTENT_LENGTH']:,}-byte limit."
+        )
     elif exc.code is not None and exc.code < 500:
         mapped = InvalidRequest(exc.description or "Bad request.", code="bad_request")
     else:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from dealerhub.clikit import Context, pass_ctx
+from dealerhub.clikit import DEALER, Context, pass_ctx
 from dealerhub.configuration.certificates import MAX_P12_BYTES, CertStore
 from dealerhub.configuration.service import upload_certificate
 from dealerhub.context import Actor
@@ -26,7 +26,7 @@ def certs() -> None:
 
 
 @certs.command("upload")
-@click.option("--dealer", "dealer_id", required=True, help="Dealer id (acct_…)")
+@click.option("--dealer", "dealer_id", required=True, type=DEALER, help="Dealer id (acct_…)")
 @click.option("--mode", type=click.Choice(["test", "live"]), default="live", show_default=True)
 @click.option("--password", prompt=True, hide_input=True, help="The .p12 password (prompted).")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -305,6 +305,38 @@ class TradeInSchema(_Strict):
     black_book = fields.Nested(BlackBookSchema, allow_none=True)
 
 
+def _origin(value: str) -> None:
+    """A website origin as browsers send it: scheme, host and optional port, nothing else."""
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in ("https", "http")
+        or not parts.hostname
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or value != value.strip().lower().rstrip("/")
+    ):
+        raise ValidationError(
+            "Not an origin: write scheme://host[:port] in lower case, with no path "
+            "(https://www.example-motors.com)."
+        )
+    if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1"):
+        raise ValidationError("Only https origins (http only for localhost and 127.0.0.1).")
+
+
+class WebSchema(_Strict):
+    """The dealer's websites: browsers on these origins may call the publishable-key
+    endpoints (CORS); nothing else may call the API cross-origin."""
+
+    allowed_origins = fields.List(
+        fields.String(validate=[validate.Length(max=200), _origin]),
+        allow_none=True,
+        validate=validate.Length(max=20),
+        metadata={"example": ["https://www.example-motors.com"]},
+    )
+
+
 class ConfigurationSchema(_Strict):
     """Request (POST/PATCH, `null` removes a property) and response of /configuration."""
 
@@ -322,6 +354,7 @@ class ConfigurationSchema(_Strict):
     pen = fields.Nested(PenSchema, allow_none=True)
     address_verification = fields.Nested(AddressVerificationConfigSchema, allow_none=True)
     trade_in = fields.Nested(TradeInSchema, allow_none=True)
+    web = fields.Nested(WebSchema, allow_none=True)
 
 
 class CertificateUploadFormSchema(Schema):

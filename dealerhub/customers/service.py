@@ -39,20 +39,33 @@ def get_customer(session: Session, tenant: Tenant, customer_id: str, **kw: Any) 
 
 
 def find_by_contact(
-    session: Session, tenant: Tenant, *, email: str | None = None, phone: str | None = None
+    session: Session,
+    tenant: Tenant,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    last_name: str | None = None,
 ) -> Customer | None:
-    """The newest live customer with this email (preferred) or phone, if any."""
-    for column, value in ((Customer.email, email), (Customer.phone, phone)):
-        if not value:
-            continue
-        stmt = (
-            scoped(Customer, tenant)
-            .where(col(column) == value, col(Customer.deleted).is_(False))
-            .order_by(col(Customer.created).desc(), col(Customer.id).desc())
-        )
-        found: Customer | None = session.scalars(stmt).first()
+    """The newest live customer who is this person, on the lead duplicate rule: the same
+    email, or the same phone *and* the same last name (the last word of the customer's name,
+    case-insensitive). A phone alone is shared by households and offices, so it never
+    identifies a person by itself."""
+    live = scoped(Customer, tenant).where(col(Customer.deleted).is_(False))
+    newest = (col(Customer.created).desc(), col(Customer.id).desc())
+    if email:
+        found: Customer | None = session.scalars(
+            live.where(col(Customer.email) == email).order_by(*newest)
+        ).first()
         if found is not None:
             return found
+    if phone and last_name:
+        wanted = last_name.strip().casefold()
+        for candidate in session.scalars(
+            live.where(col(Customer.phone) == phone).order_by(*newest)
+        ):
+            words = (candidate.name or "").split()
+            if words and words[-1].casefold() == wanted:
+                return candidate
     return None
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from dealerhub.clikit import Context, pass_ctx
+from dealerhub.clikit import DEALER, Context, pass_ctx
 from dealerhub.dms import sync, workflows
 from dealerhub.tenancy import Tenant
 
@@ -19,7 +19,9 @@ def register(group: click.Group) -> None:
 
     @dms.command("replay")
     @click.argument("record_ids", nargs=-1)
-    @click.option("--dealer", "dealer_id", help="Replay every dead record of this dealer.")
+    @click.option(
+        "--dealer", "dealer_id", type=DEALER, help="Replay every dead record of this dealer."
+    )
     @click.option("--live", is_flag=True, help="With --dealer: live mode instead of test mode.")
     @click.option("--inline", is_flag=True, help="Send now in this process and print the result.")
     @pass_ctx
@@ -109,7 +111,7 @@ def register(group: click.Group) -> None:
 
     @workflows_group.command("run")
     @click.argument("name")
-    @click.option("--dealer", "dealer_id", help="Only this dealer.")
+    @click.option("--dealer", "dealer_id", type=DEALER, help="Only this dealer.")
     @pass_ctx
     def workflows_run(ctx: Context, name: str, dealer_id: str | None) -> None:
         """Run one workflow now, with a progress bar and a summary."""

@@ -7,7 +7,9 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError
+from webargs.core import is_json
 
+from dealerhub import jsonbody
 from dealerhub.api import Blueprint, key_kind, publishable, session, tenant
 from dealerhub.dealers.models import Dealer
 from dealerhub.dms import adf, deals, service, sync, workflows
@@ -74,7 +76,14 @@ def _lead_body() -> tuple[dict[str, Any], str]:
     if mimetype in XML_TYPES:
         max_bytes = int(_option("DMS_ADF_MAX_BYTES", str(adf.DEFAULT_MAX_BYTES)))
         return _load(LeadCreateSchema(), adf.parse(request.get_data(), max_bytes=max_bytes)), "adf"
-    data = request.get_json(silent=True)
+    raw = request.get_data()
+    if raw and not is_json(mimetype):
+        raise jsonbody.UnsupportedMediaType(
+            f"Leads are JSON (application/json) or ADF (application/x-adf+xml), not "
+            f"{mimetype or 'a body without Content-Type'}.",
+            param="Content-Type",
+        )
+    data = jsonbody.load(raw) if raw else None
     if not isinstance(data, dict):
         raise InvalidRequest(
             "Send a JSON object (application/json) or an ADF document (application/x-adf+xml).",
@@ -104,10 +113,10 @@ _LEAD_BODY_DOC = {
 class Leads(MethodView):
     @publishable
     @blp.doc(**_LEAD_BODY_DOC)
-    @blp.response(201, LeadSchema)
-    @blp.alt_response(200, schema=LeadSchema, description="Identical resubmission or merged.")
+    @blp.response(200, LeadSchema)
     def post(self) -> Any:
-        """Create a lead from JSON or ADF 1.0; duplicates are replayed or merged."""
+        """Create a lead from JSON or ADF 1.0; duplicates are replayed or merged (200 in
+        every case, as Hubex documents for creates; ``merged_sources`` tells them apart)."""
         provider = _provider(required=True)
         assert provider is not None
         body, fmt = _lead_body()
@@ -115,11 +124,10 @@ class Leads(MethodView):
         intake = service.create_lead(
             session(), tenant(), provider, body, fmt=fmt, window_days=window
         )
-        status = 201 if intake.outcome == "created" else 200
         if key_kind() == "publishable":
             # A browser learns only that its lead arrived, never a merged lead's contents.
-            return jsonify(LEAD_RECEIPT.dump(intake.lead)), status
-        return intake.lead, status
+            return jsonify(LEAD_RECEIPT.dump(intake.lead))
+        return intake.lead
 
 
 @blp.route("/dms/leads/search")
@@ -160,7 +168,7 @@ class LeadByCustomer(MethodView):
 @blp.route("/dms/deals")
 class Deals(MethodView):
     @blp.arguments(DealCreateSchema)
-    @blp.response(201, DealSchema)
+    @blp.response(200, DealSchema)
     def post(self, body: dict[str, Any]) -> Any:
         """Create a deal (desk arithmetic is checked) and sync it to the DMS."""
         return deals.create_deal(session(), tenant(), body)

@@ -147,7 +147,9 @@ def _find_same_person(
 
 def _link_customer(session: Session, tenant: Tenant, contact: dict[str, Any]) -> str:
     email, phone = normalise_email(contact.get("email")), normalise_phone(contact.get("phone"))
-    found = customers.find_by_contact(session, tenant, email=email, phone=phone)
+    found = customers.find_by_contact(
+        session, tenant, email=email, phone=phone, last_name=contact.get("last_name")
+    )
     if found is not None:
         return found.id
     name = " ".join(p for p in (contact.get("first_name"), contact.get("last_name")) if p)

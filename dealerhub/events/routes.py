@@ -10,7 +10,7 @@ from marshmallow import RAISE
 
 from dealerhub.api import Blueprint, connectors, public, session, tenant
 from dealerhub.connectors.processors.base import PaymentProcessor
-from dealerhub.events import endpoints, inbound, service
+from dealerhub.events import catalogue, endpoints, inbound, service
 from dealerhub.events import schemas as s
 from dealerhub.events.models import Event, WebhookEndpoint
 from dealerhub.schemas import DeletedSchema
@@ -55,6 +55,16 @@ class RetryEvent(MethodView):
     def post(self, event_id: str) -> Event:
         """Re-send now every delivery of the event that has not succeeded."""
         return service.retry_event(session(), tenant(), event_id)
+
+
+@blp.route("/event-types")
+class EventTypes(MethodView):
+    @blp.response(200, s.EventTypeListSchema)
+    def get(self) -> dict[str, Any]:
+        """Every event type the hub emits (what `enabled_events` and `dealerhub listen
+        --events` accept; `*` groups must match one of them)."""
+        data = catalogue.listing()
+        return {"object": "list", "data": data, "has_more": False, "url": "/event-types"}
 
 
 @blp.route("/webhook-endpoints")

@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
 from sqlalchemy.orm import object_session
 
+from dealerhub.events import catalogue
 from dealerhub.events.models import DeliveryAttempt, DeliveryStatus, WebhookDelivery
 from dealerhub.events.patterns import PATTERN_RE, TYPE_RE
 from dealerhub.events.service import attempts_of
@@ -30,6 +31,18 @@ type_pattern = validate.And(
     validate.Length(min=1, max=80),
     validate.Regexp(PATTERN_RE, error="Not an event type or a group such as 'payment_intent.*'."),
 )
+
+
+def _in_catalogue(value: str) -> None:
+    if PATTERN_RE.match(value) and not catalogue.known(value):
+        raise ValidationError(
+            f"'{value}' is not an event type the hub emits"
+            + (" (no event type matches it)" if "*" in value else "")
+            + "; GET /event-types lists them."
+        )
+
+
+subscribable = validate.And(type_pattern, _in_catalogue)
 exact_type = validate.And(
     validate.Length(min=1, max=80),
     validate.Regexp(TYPE_RE, error="Not an event type such as 'payment_intent.succeeded'."),
@@ -144,7 +157,7 @@ enabled_events_field = validate.Length(min=1, max=256)
 class EndpointCreateArgs(StrictSchema):
     url = fields.String(required=True, validate=url_field)
     enabled_events = fields.List(
-        fields.String(validate=type_pattern), required=True, validate=enabled_events_field
+        fields.String(validate=subscribable), required=True, validate=enabled_events_field
     )
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     metadata = Metadata()
@@ -153,7 +166,7 @@ class EndpointCreateArgs(StrictSchema):
 class EndpointUpdateArgs(StrictSchema):
     url = fields.String(validate=url_field)
     enabled_events = fields.List(
-        fields.String(validate=type_pattern), validate=enabled_events_field
+        fields.String(validate=subscribable), validate=enabled_events_field
     )
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     metadata = Metadata()
@@ -215,3 +228,15 @@ class InboundAckSchema(ResponseSchema):
 
 EVENT = EventSchema()
 ENDPOINT = EndpointSchema()
+
+
+class EventTypeSchema(ResponseSchema):
+    type = Str(required=True, metadata={"example": "payment_intent.succeeded"})
+    description = Str(required=True)
+
+
+class EventTypeListSchema(ResponseSchema):
+    object = Const("list")
+    data = fields.List(fields.Nested(EventTypeSchema), required=True)
+    has_more = Bool(required=True)
+    url = Str(required=True)

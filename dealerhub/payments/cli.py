@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dealerhub.clikit import Context, pass_ctx
+from dealerhub.clikit import DEALER, Context, pass_ctx
 from dealerhub.configuration.service import resolved_config
 from dealerhub.connectors.base import ConnectorError
 from dealerhub.connectors.processors import routing
@@ -23,7 +23,7 @@ def gateways() -> None:
 
 
 @gateways.command("check")
-@click.option("--dealer", "dealer_id", required=True, help="Dealer id (acct_…)")
+@click.option("--dealer", "dealer_id", required=True, type=DEALER, help="Dealer id (acct_…)")
 @click.option("--mode", type=click.Choice(["test", "live"]), default="live", show_default=True)
 @pass_ctx
 def check(ctx: Context, dealer_id: str, mode: str) -> None:

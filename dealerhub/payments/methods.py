@@ -93,6 +93,27 @@ def tokenizer(processors: Processors, tenant: Tenant) -> dict[str, Any]:
     }
 
 
+def check_publishable(tenant: Tenant, data: dict[str, Any]) -> None:
+    """What a publishable key (a browser) may create: an unattached card, and in live mode
+    only from a gateway tokenizer's token (the card number went to the gateway, not here)."""
+    if data["type"] != "card":
+        raise InvalidRequest(
+            "A publishable key can only create card payment methods.", param="type"
+        )
+    if data.get("customer"):
+        raise InvalidRequest(
+            "A publishable key cannot attach a payment method to a customer; attach it from "
+            "your server with the secret key.",
+            param="customer",
+        )
+    if tenant.livemode and (data.get("card") or {}).get("number"):
+        raise InvalidRequest(
+            "Live card numbers never go to the hub: send card.token from the gateway's "
+            "tokenizer (GET /payment/payment-methods/tokenizer names it).",
+            param="card.number",
+        )
+
+
 def create_payment_method(
     session: Session,
     tenant: Tenant,

@@ -6,25 +6,33 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from flask import Response, request
+from flask import Response, redirect, request
 from flask.views import MethodView
+from werkzeug.wrappers import Response as BaseResponse
 
 from dealerhub import jsonbody
 from dealerhub.api import key_kind, public, publishable, session, tenant
-from dealerhub.errors import InvalidRequest
+from dealerhub.errors import InvalidRequest, NotFound
 from dealerhub.pagination import paginate
 from dealerhub.payments import accounts, intents, methods, schemas, setup
 from dealerhub.payments import response_schemas as objects
 from dealerhub.payments.blueprint import blp, config, processors
-from dealerhub.payments.models import PaymentMethod
+from dealerhub.payments.models import PaymentIntent, PaymentMethod, SetupIntent
+from dealerhub.tenancy import Tenant
+from dealerhub.web import returns
 
 
 @blp.route("/payment/payment-methods")
 class PaymentMethods(MethodView):
+    @publishable
     @blp.arguments(schemas.PaymentMethodCreateSchema)
     @blp.response(200, objects.PaymentMethodSchema)
     def post(self, data: dict[str, Any]) -> Any:
-        """Create a card payment method (test cards in test mode, gateway tokens in any)."""
+        """Create a card payment method (test cards in test mode, gateway tokens in any;
+        a publishable key creates unattached cards only, and in live mode only from a
+        gateway token, so raw card numbers never reach the hub from a live website)."""
+        if key_kind() == "publishable":
+            methods.check_publishable(tenant(), data)
         return methods.create_payment_method(
             session(), tenant(), config(), data, processors=processors()
         )
@@ -190,6 +198,7 @@ class AccountById(MethodView):
 _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>3-D Secure (sandbox)</title>
 </head><body><h1>Sandbox 3-D Secure</h1><p>{status}</p>
 <form method="post"><input type="hidden" name="client_secret" value="{secret}">
+<input type="hidden" name="return_url" value="{return_url}">
 <button name="outcome" value="complete">Complete authentication</button>
 <button name="outcome" value="fail">Fail authentication</button></form></body></html>"""
 
@@ -200,30 +209,43 @@ class Sandbox3DS(MethodView):
     @blp.doc(summary="Sandbox 3-D Secure page (test mode; the client secret is the credential)")
     def get(self, intent_id: str) -> Response:
         secret = html.escape(request.args.get("client_secret", ""), quote=True)
+        back = html.escape(request.args.get("return_url", ""), quote=True)
         status = f"Authenticate intent {html.escape(intent_id)}."
-        return Response(_PAGE.format(status=status, secret=secret), mimetype="text/html")
+        page = _PAGE.format(status=status, secret=secret, return_url=back)
+        return Response(page, mimetype="text/html")
 
     @public
     @blp.doc(summary="Complete (outcome=complete) or fail (outcome=fail) the authentication")
-    def post(self, intent_id: str) -> Response:
+    def post(self, intent_id: str) -> BaseResponse:
         body = jsonbody.load(request.get_data()) if request.is_json and request.get_data() else {}
         if not isinstance(body, dict):
             raise InvalidRequest("The body must be a JSON object.", code="body_invalid")
         payload = body or request.form or request.args
         outcome = payload.get("outcome")
         secret = payload.get("client_secret") or request.args.get("client_secret")
+        return_url = payload.get("return_url") or request.args.get("return_url")
         if outcome not in ("complete", "fail"):
             raise InvalidRequest("outcome must be complete or fail.", param="outcome")
         s = session()
+        if return_url:
+            model: Any = SetupIntent if intent_id.startswith("seti_") else PaymentIntent
+            row = s.get(model, intent_id)
+            if row is None or row.livemode:
+                raise NotFound(f"No such intent: '{intent_id}'")
+            # Checked before authenticating: a refused return_url changes nothing.
+            returns.check(s, Tenant(row.dealer_id, row.livemode), return_url, request.host_url)
         if intent_id.startswith("seti_"):
-            si = setup.authenticate(
+            intent: Any = setup.authenticate(
                 s, config(), intent_id, secret, outcome == "complete", processors=processors()
             )
-            status = si.status
         else:
-            pi = intents.authenticate(
+            intent = intents.authenticate(
                 s, config(), intent_id, secret, outcome == "complete", processors=processors()
             )
-            status = pi.status
+        if return_url:
+            # Back to the dealer's page, as an issuer's page does after 3-D Secure: only to
+            # the hub itself or an origin the dealer lists (never an open redirect).
+            return redirect(returns.with_intent(return_url, intent), code=303)
+        status = intent.status
         body = _PAGE.split("<form")[0].format(status=f"Authentication {outcome}: {status}.")
         return Response(body + "</body></html>", mimetype="text/html")

@@ -1,0 +1,228 @@
+"""The OpenAPI document as the contract the app keeps (issue 15).
+
+An apispec plugin run on every operation as flask-smorest documents it:
+
+- errors: the statuses the operation can really answer with, each with the API's one error
+  envelope (not flask-smorest's own ``422`` and ``default`` error schema): 400 always
+  (validation, unknown query parameters), 401/403 unless the operation is public, 404 with a
+  path parameter, 413/415 with a JSON body, 402 where a card is charged, 409 for
+  ``Idempotency-Key`` on POST;
+- security: what the view really accepts (secret key, secret or publishable key, none);
+- summary and description: from the docstring, written for Markdown (reStructuredText's
+  double backticks become single ones), and a summary made from the path where the view has
+  no docstring;
+- an example request for every operation (``x-codeSamples``, a curl line).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from apispec import APISpec, BasePlugin
+from flask import Flask
+from marshmallow import Schema, fields
+
+ENVELOPE = "ApiError"
+
+
+class ApiErrorBodySchema(Schema):
+    type = fields.String(
+        required=True,
+        metadata={"description": "invalid_request_error, card_error, … (docs/errors.md)"},
+    )
+    code = fields.String(required=True, metadata={"example": "parameter_invalid"})
+    message = fields.String(required=True)
+    param = fields.String(allow_none=True, metadata={"description": "The field at fault"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Validation messages per field"},
+    )
+    decline_code = fields.String(metadata={"description": "402 only"})
+    retryable = fields.Boolean(metadata={"description": "provider errors: may a retry help"})
+    request_id = fields.String(allow_none=True, metadata={"example": "req_5f2a…"})
+
+
+class ApiErrorSchema(Schema):
+    error = fields.Nested(ApiErrorBodySchema, required=True)
+
+
+STATUS_TEXT = {
+    400: "Invalid request: a field, a query parameter, the body or the object's state",
+    401: "No API key, or an unknown or revoked one",
+    402: "The card was declined",
+    403: "A key that may not call this (publishable key, browser origin)",
+    404: "No such object for this dealer and mode",
+    409: "The same Idempotency-Key is still being processed",
+    413: "The body is over 1 MiB",
+    415: "The body is not application/json",
+}
+
+# Where a card is charged or verified, a decline is a 402.
+_CHARGES = re.compile(
+    r"^/payment/(payment-intents(/\{[^}]+\}/confirm)?|setup-intents(/\{[^}]+\}/confirm)?"
+    r"|payment-methods|invoices/\{[^}]+\}/pay)$"
+)
+_OBJECT_PARAM = re.compile(r"\{[a-z_]*(_id|token)\}")
+_RST = re.compile(r"``([^`]+)``")
+_RULE_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def _markdown(text: str) -> str:
+    return _RST.sub(r"`\1`", text)
+
+
+def _summary(method: str, path: str) -> str:
+    words = [p for p in path.strip("/").split("/") if p and not p.startswith("{")]
+    thing = " ".join(words[-2:] if len(words) > 1 else words).replace("-", " ")
+    verb = {
+        "get": "Retrieve" if path.endswith("}") else "List",
+        "post": "Create",
+        "patch": "Update",
+        "put": "Replace",
+        "delete": "Delete",
+    }.get(method, method.upper())
+    return f"{verb} {thing}".strip()
+
+
+def _flag(app: Flask, endpoint: str, method: str, flag: str) -> bool:
+    view = app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    if getattr(view, flag, False):
+        return True
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, method, None) if view_class else None
+    return bool(getattr(handler, flag, False))
+
+
+def access(app: Flask, endpoint: str, method: str) -> str:
+    """``public``, ``publishable`` or ``secret``: which keys the view takes."""
+    if _flag(app, endpoint, method, "dealerhub_public"):
+        return "public"
+    if _flag(app, endpoint, method, "dealerhub_publishable"):
+        return "publishable"
+    return "secret"
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    return {
+        "description": STATUS_TEXT[status],
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ENVELOPE}"}}},
+    }
+
+
+def _has_json_body(operation: Mapping[str, Any]) -> bool:
+    content = (operation.get("requestBody") or {}).get("content") or {}
+    return "application/json" in content
+
+
+def _curl(method: str, path: str, kind: str, operation: Mapping[str, Any]) -> str:
+    parts = ["curl"]
+    if method != "get":
+        parts.append(f"-X {method.upper()}")
+    parts.append(f'"$HUB{path}"')
+    if kind != "public":
+        parts.append(
+            '-H "Authorization: Bearer $SK"'
+            if kind == "secret"
+            else '-H "Authorization: Bearer $PK"'
+        )
+    if method == "post" and kind != "public":
+        parts.append('-H "Idempotency-Key: $(uuidgen)"')
+    if _has_json_body(operation):
+        parts.append("-H \"Content-Type: application/json\" -d '{…}'")
+    return " ".join(parts)
+
+
+class ContractPlugin(BasePlugin):
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def init_spec(self, spec: APISpec) -> None:
+        super().init_spec(spec)
+        spec.components.schema(ENVELOPE, schema=ApiErrorSchema)
+        spec.components.security_scheme(
+            "publishableKey",
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "pk_test_… / pk_live_…",
+                "description": "A publishable key: for browsers, on the endpoints that say so.",
+            },
+        )
+
+    def operation_helper(
+        self,
+        path: str | None = None,
+        operations: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        rule = kwargs.get("rule")
+        if rule is None or not operations or path is None:
+            return
+        for method, operation in operations.items():
+            if method in ("parameters", "options", "head"):
+                continue
+            kind = access(self.app, rule.endpoint, method)
+            self._document(path, method, kind, operation)
+
+    def _document(self, path: str, method: str, kind: str, operation: dict[str, Any]) -> None:
+        if operation.get("summary"):
+            operation["summary"] = _markdown(operation["summary"])
+        else:
+            operation["summary"] = _summary(method, path)
+        summary = operation["summary"]
+        operation["description"] = _markdown(
+            operation.get("description") or summary + ("" if summary.endswith(".") else ".")
+        )
+        responses: dict[Any, Any] = operation.setdefault("responses", {})
+        for smorest_default in (422, "422", "default"):
+            responses.pop(smorest_default, None)
+        for key in list(responses):
+            # flask-smorest's own error responses are named references ("BAD_REQUEST") to its
+            # error schema: ours replace them; a response the view documents itself stays.
+            if isinstance(responses[key], str):
+                responses.pop(key)
+            elif isinstance(key, int):
+                responses[str(key)] = responses.pop(key)
+        statuses = set()
+        if kind != "public" or operation.get("parameters") or operation.get("requestBody"):
+            statuses.add(400)  # validation, unknown query parameters (keyed operations)
+        if kind != "public":
+            statuses |= {401, 403}
+        if _OBJECT_PARAM.search(path):
+            statuses.add(404)  # an object id (or a hosted page's token) that may not exist
+        if _has_json_body(operation):
+            statuses |= {413, 415}
+        if method == "post" and kind != "public":
+            statuses.add(409)
+        if method == "post" and _CHARGES.match(path):
+            statuses.add(402)
+        for status in sorted(statuses):
+            responses.setdefault(str(status), _error_response(status))
+        if kind == "public":
+            operation["security"] = []
+        elif kind == "publishable":
+            operation["security"] = [
+                {"bearerAuth": []},
+                {"apiKeyHeader": []},
+                {"publishableKey": []},
+            ]
+        else:
+            operation["security"] = [{"bearerAuth": []}, {"apiKeyHeader": []}]
+        operation["x-dealerhub-keys"] = {
+            "public": [],
+            "publishable": ["secret", "publishable"],
+            "secret": ["secret"],
+        }[kind]
+        operation.setdefault(
+            "x-codeSamples", [{"lang": "curl", "source": _curl(method, path, kind, operation)}]
+        )
+
+
+def flask_path(rule: str) -> str:
+    """``/payment/customers/<customer_id>`` → ``/payment/customers/{customer_id}``."""
+    return _RULE_PARAM.sub(r"{\1}", rule)

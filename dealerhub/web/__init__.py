@@ -1,0 +1,1 @@
+"""The dealer-website surface: CORS for publishable keys, dealerhub.js and its example page."""

@@ -1,0 +1,127 @@
+"""The OpenAPI document is the contract (issue 15): every route is documented with its real
+security, statuses and error envelope, and every error status it documents is one the app
+really answers with, checked by calling each operation."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from dealerhub.openapi_contract import ENVELOPE, access, flask_path
+from tests.conftest import DealerKeys
+
+NOT_API = {"static", "api-docs.openapi_json", "system.docs_page"}
+KEYED_STATUSES = {400, 401, 403}
+
+
+@pytest.fixture(scope="module")
+def spec(app: Any) -> dict[str, Any]:
+    document: dict[str, Any] = app.test_client().get("/openapi.json").get_json()
+    return document
+
+
+def _operations(app: Any, spec: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(rule, path, method, operation) for every documented route of the app."""
+    out = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in NOT_API or rule.endpoint.startswith("web."):
+            continue
+        path = flask_path(rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            operation = spec["paths"].get(path, {}).get(method.lower())
+            out.append((rule.endpoint, path, method.lower(), operation))
+    return out
+
+
+def test_every_route_is_documented(app: Any, spec: dict[str, Any]) -> None:
+    missing = [f"{m.upper()} {p}" for _e, p, m, op in _operations(app, spec) if op is None]
+    assert missing == []
+
+
+def test_every_operation_has_summary_description_example_security(
+    app: Any, spec: dict[str, Any]
+) -> None:
+    for endpoint, path, method, op in _operations(app, spec):
+        where = f"{method.upper()} {path}"
+        assert op["summary"] and op["description"], where
+        assert "``" not in op["summary"] + op["description"], f"reStructuredText in {where}"
+        assert op["x-codeSamples"][0]["source"].startswith("curl"), where
+        kind = access(app, endpoint, method)
+        schemes = {name for requirement in op["security"] for name in requirement}
+        expected = {
+            "public": set(),
+            "publishable": {"bearerAuth", "apiKeyHeader", "publishableKey"},
+            "secret": {"bearerAuth", "apiKeyHeader"},
+        }[kind]
+        assert schemes == expected, where
+        assert "422" not in op["responses"] and "default" not in op["responses"], where
+        for status, response in op["responses"].items():
+            if int(status) >= 400 and path not in ("/set-dealer",):
+                ref = response["content"]["application/json"]["schema"]
+                assert ref == {"$ref": f"#/components/schemas/{ENVELOPE}"} or int(status) >= 500, (
+                    where,
+                    status,
+                )
+
+
+def test_health_and_inbound_webhooks_need_no_key(spec: dict[str, Any]) -> None:
+    assert spec["paths"]["/healthz"]["get"]["security"] == []
+    assert spec["paths"]["/payment/webhooks"]["post"]["security"] == []
+
+
+def _url(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "zz_nosuchobject", path)
+
+
+def _documented(op: dict[str, Any]) -> set[int]:
+    return {int(s) for s in op["responses"]}
+
+
+def test_documented_statuses_are_what_the_app_answers(
+    app: Any, spec: dict[str, Any], client: Any, dealer: DealerKeys
+) -> None:
+    secret_key = {"Authorization": f"Bearer {dealer.secret_key}"}
+    providers = {"/credit": "transunion", "/dms": "dealertrack"}
+    publishable = {"Authorization": f"Bearer {dealer.publishable_key}"}
+    big = b'{"a": "' + b"x" * (1024 * 1024 + 1) + b'"}'
+    checked: dict[int, int] = {}
+
+    def call(method: str, path: str, **kw: Any) -> int:
+        status: int = client.open(_url(path), method=method.upper(), **kw).status_code
+        return status
+
+    for endpoint, path, method, op in _operations(app, spec):
+        where = f"{method.upper()} {path}"
+        documented = _documented(op)
+        provider = next((v for k, v in providers.items() if path.startswith(k)), None)
+        secret = {**secret_key, **({"x-service-provider": provider} if provider else {})}
+        kind = access(app, endpoint, method)
+        if 401 in documented:
+            assert call(method, path) == 401, where
+            checked[401] = checked.get(401, 0) + 1
+        else:
+            assert call(method, path) != 401, where
+        if kind == "secret":
+            assert 403 in documented, where
+            assert call(method, path, headers=publishable) == 403, where
+            checked[403] = checked.get(403, 0) + 1
+        elif kind == "publishable":
+            assert call(method, path, headers=publishable) != 403, where
+        if kind != "public" and 400 in documented:
+            got = call(method, path + "?no_such_parameter=1", headers=secret)
+            assert got == 400, where
+            checked[400] = checked.get(400, 0) + 1
+        if 415 in documented:
+            headers = {**secret, "Content-Type": "text/plain"}
+            assert call(method, path, headers=headers, data=b'{"a": 1}') == 415, where
+            checked[415] = checked.get(415, 0) + 1
+        if 413 in documented:
+            headers = {**secret, "Content-Type": "application/json"}
+            assert call(method, path, headers=headers, data=big) == 413, where
+            checked[413] = checked.get(413, 0) + 1
+        if 404 in documented and method in ("get", "delete") and kind != "public":
+            assert call(method, path, headers=secret) == 404, where
+            checked[404] = checked.get(404, 0) + 1
+    assert set(checked) == {400, 401, 403, 404, 413, 415}, checked
