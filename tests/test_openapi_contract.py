@@ -26,7 +26,8 @@ def _operations(app: Any, spec: dict[str, Any]) -> list[tuple[str, str, str, dic
     """(rule, path, method, operation) for every documented route of the app."""
     out = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in NOT_API or rule.endpoint.startswith("web."):
+        # The browser pages (web.*) and the staff desk (staff.*) are HTML, not the API.
+        if rule.endpoint in NOT_API or rule.endpoint.startswith(("web.", "staff.")):
             continue
         path = flask_path(rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):

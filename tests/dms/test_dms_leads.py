@@ -294,7 +294,7 @@ def test_a_publishable_key_never_gets_a_secret_keys_replay(api, pk_api):
     # The secret key's full response (contact data) is stored under the key; a publishable key
     # sending the same Idempotency-Key and body gets a mismatch, not that response.
     first = post_lead(api, headers={"Idempotency-Key": "k-shared"})
-    assert first.status_code == 201 and "customer" in first.get_json()
+    assert first.status_code == 200 and "customer" in first.get_json()
     again = post_lead(pk_api, headers={"Idempotency-Key": "k-shared"})
     assert "Idempotent-Replayed" not in again.headers
     assert "customer" not in (again.get_json() or {})
