@@ -22,6 +22,21 @@ class Configuration(TenantMixin, table=True):
     updated: int = Field(default_factory=now)
 
 
+class AllowedOrigin(TenantMixin, table=True):
+    """A plaintext index of each tree's ``web.allowed_origins``, kept by the configuration
+    service on every write: a CORS preflight carries no key, so it asks "does any dealer list
+    this origin?" with one indexed lookup instead of decrypting every dealer's tree."""
+
+    __tablename__ = "allowed_origins"
+    __table_args__ = (
+        UniqueConstraint("dealer_id", "livemode", "origin", name="uq_allowed_origins"),
+        Index("ix_allowed_origins_origin", "origin"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    origin: str = Field(max_length=300)
+
+
 class Certificate(TenantMixin, table=True):
     """An uploaded PKCS#12 client certificate; the file itself is Fernet-encrypted on disk."""
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
-from sqlmodel import col, func, select
+from sqlmodel import col, delete, func, select
 
 from dealerhub.audit import record_audit
 from dealerhub.configuration.certificates import CertInfo, CertStore, decode_base64, inspect_p12
-from dealerhub.configuration.models import Certificate, Configuration
+from dealerhub.configuration.models import AllowedOrigin, Certificate, Configuration
 from dealerhub.configuration.schemas import CERTIFICATE_INFO, SECRET_PATHS
 from dealerhub.configuration.tree import changed_paths, deep_merge, get_path, has_path, set_path
 from dealerhub.connectors.processors import routing
@@ -28,6 +28,7 @@ from dealerhub.pen.registration import registration_view
 from dealerhub.tenancy import Tenant, scoped
 
 TU = "credit_application.transunion"
+ORIGINS = "web.allowed_origins"
 CERT_FILE = f"{TU}.certificate_file"
 CERT_PASSWORD = f"{TU}.certificate_password"
 
@@ -179,6 +180,7 @@ def delete_configuration(
     for cert in session.scalars(scoped(Certificate, tenant).where(col(Certificate.active))):
         _retire(session, cert, store)
     session.delete(row)
+    _index_origins(session, tenant, [])
     _announce(session, tenant, row.id, "deleted", paths, actor)
     return {"id": row.id, "object": "configuration", "deleted": True}
 
@@ -206,8 +208,23 @@ def _write(
     row.updated = now()
     session.add(row)
     session.flush()
+    if any(p.startswith(ORIGINS + ".") or p == ORIGINS for p in paths):
+        _index_origins(session, tenant, get_path(new, ORIGINS) or [])
     _announce(session, tenant, row.id, action, paths, actor)
     return _view(session, tenant, row)
+
+
+def _index_origins(session: Session, tenant: Tenant, origins: list[Any]) -> None:
+    session.execute(delete(AllowedOrigin).where(*_tenant_is(AllowedOrigin, tenant)))
+    for origin in sorted({o for o in origins if isinstance(o, str)}):
+        session.add(
+            AllowedOrigin(dealer_id=tenant.dealer_id, livemode=tenant.livemode, origin=origin)
+        )
+    session.flush()
+
+
+def _tenant_is(model: Any, tenant: Tenant) -> tuple[Any, Any]:
+    return (col(model.dealer_id) == tenant.dealer_id, col(model.livemode) == tenant.livemode)
 
 
 def _announce(
