@@ -18,6 +18,8 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+    # The client's (host, port): distinct ports count the connections a sender opened.
+    peer: tuple[str, int] = ("", 0)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -62,6 +64,7 @@ class Receiver:
                             dict(self.headers.items()),
                             body if receiver.record_bodies else b"",
                             time.time(),
+                            (str(self.client_address[0]), int(self.client_address[1])),
                         )
                     )
                     number = len(receiver.requests)
