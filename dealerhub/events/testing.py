@@ -25,6 +25,12 @@ class Received:
         return json.loads(self.body)
 
 
+class _Server(ThreadingHTTPServer):
+    # Room for a sender opening its keep-alive pool all at once: with the default listen
+    # backlog of 5, connection attempts beyond it wait for a SYN retransmit (1 s).
+    request_queue_size = 256
+
+
 @dataclass
 class Receiver:
     """``with Receiver() as r: ... r.url ... r.requests``. ``status`` may be an int or a
@@ -82,7 +88,7 @@ class Receiver:
             def log_message(self, *_args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
