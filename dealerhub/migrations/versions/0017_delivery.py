@@ -1,0 +1,32 @@
+"""worker heartbeats for /healthz (the batch webhook pipeline needs no new columns)
+
+Revision ID: 0017_delivery
+Revises: 0014_merge_integrations
+Create Date: 2026-11-30
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0017_delivery"
+down_revision: str | Sequence[str] | None = "0014_merge_integrations"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "worker_heartbeats",
+        sa.Column("name", sa.String(length=255), primary_key=True),
+        sa.Column("pid", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.Integer(), nullable=False),
+        sa.Column("seen_at", sa.Integer(), nullable=False),
+    )
+    op.create_index("ix_worker_heartbeats_seen_at", "worker_heartbeats", ["seen_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_worker_heartbeats_seen_at", table_name="worker_heartbeats")
+    op.drop_table("worker_heartbeats")
