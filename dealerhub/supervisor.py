@@ -118,15 +118,17 @@ class Supervisor:
         log.info("started %s (pid %d)", child.name, child.proc.pid)
 
     def stop(self, timeout: float = 30.0) -> None:
-        """SIGTERM every child's process group (a warm shutdown: running tasks finish), then
-        SIGKILL what is left after ``timeout`` seconds."""
+        """SIGTERM every child's main process (a warm shutdown: a Celery worker lets its pool
+        finish the running tasks, so the pool itself is not signalled), then SIGKILL each
+        child's whole process group once it has exited or after ``timeout`` seconds."""
         with self._lock:
             self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
         procs = [c.proc for c in self.children if c.proc is not None]
         for proc in procs:
-            _kill_group(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for proc in procs:
             with contextlib.suppress(subprocess.TimeoutExpired):
