@@ -1,4 +1,6 @@
-"""worker heartbeats for /healthz (the batch webhook pipeline needs no new columns)
+"""worker heartbeats for /healthz, and an index for the sweep of pending refunds (the
+batch webhook pipeline needs no new columns: it claims by the existing
+ix_webhook_deliveries_due index on status, next_attempt_at)
 
 Revision ID: 0017_delivery
 Revises: 0014_merge_integrations
@@ -25,8 +27,10 @@ def upgrade() -> None:
         sa.Column("seen_at", sa.Integer(), nullable=False),
     )
     op.create_index("ix_worker_heartbeats_seen_at", "worker_heartbeats", ["seen_at"])
+    op.create_index("ix_refunds_status_created", "refunds", ["status", "created"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_refunds_status_created", table_name="refunds")
     op.drop_index("ix_worker_heartbeats_seen_at", table_name="worker_heartbeats")
     op.drop_table("worker_heartbeats")
