@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from kombu.exceptions import ChannelError
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -30,6 +31,19 @@ def record_heartbeat(session: Session, name: str, pid: int, now: int) -> None:
     row.seen_at = now
 
 
+def _queue_depth(conn: Any, queue: str) -> int | None:
+    """Messages waiting in ``queue``: a passive declare, which creates nothing. Redis drops
+    an empty queue's key, so "no such queue" means none waiting; another failure leaves the
+    depth unknown without calling a reachable broker down."""
+    try:
+        return int(conn.default_channel.queue_declare(queue=queue, passive=True).message_count)
+    except ChannelError:
+        return 0
+    except Exception as exc:  # a transport without passive declares: depth unknown
+        log.info("health: queue depth unknown: %s", type(exc).__name__)
+        return None
+
+
 def check_health(
     db: Database, celery: Any, *, now: int, started_at: int, inline_tasks: bool
 ) -> dict[str, Any]:
@@ -53,9 +67,7 @@ def check_health(
     try:
         with celery.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
-            queue = celery.conf.task_default_queue
-            declared = conn.default_channel.queue_declare(queue=queue, passive=True)
-            depth = int(declared.message_count)
+            depth = _queue_depth(conn, celery.conf.task_default_queue)
     except Exception as exc:  # as above
         log.warning("health: broker unavailable: %s", type(exc).__name__)
         report["broker"] = "unavailable"
