@@ -16,7 +16,7 @@ from dealerhub.db import metadata
 from dealerhub.dealers.service import create_dealer, list_dealers, roll_keys
 from dealerhub.simulators.catalog import SIMULATORS
 from dealerhub.simulators.server import serve_forever
-from dealerhub.supervisor import Supervisor
+from dealerhub.supervisor import Supervisor, run_until_signalled
 from dealerhub.wsgi_server import run_gunicorn
 
 
@@ -219,15 +219,26 @@ def beat() -> None:
 @click.option(
     "--beat",
     is_flag=True,
-    help="Also run the periodic scheduler inside this worker (run exactly one; "
-    "`dealerhub beat` runs it on its own, under a lock).",
+    help="Also run the periodic scheduler (locked: one per machine; run exactly one per "
+    "deployment), beside the worker, both supervised like under `dealerhub serve`.",
 )
 @click.pass_context
 def worker(click_ctx: click.Context, concurrency: int, beat: bool) -> None:
     """Run a Celery worker against DEALERHUB_BROKER_URL (scale out with several)."""
     argv = _celery_argv("worker", "--concurrency", str(concurrency), "--loglevel", "INFO")
     if beat:
-        argv.append("--beat")
+        # Not Celery's embedded beat (``-B``): a child of the worker that outlived a killed
+        # worker and then ran beside the next one. The locked beat runs beside the worker,
+        # both supervised by this process.
+        run_until_signalled(
+            Supervisor(
+                {
+                    "worker": [*argv, *click_ctx.args],
+                    "beat": [sys.executable, "-m", "dealerhub.beat"],
+                }
+            )
+        )
+        return
     os.execv(sys.executable, [*argv, *click_ctx.args])  # noqa: S606 - replaces this process
 
 

@@ -138,6 +138,19 @@ class Supervisor:
                 proc.wait(timeout=10)
 
 
+def run_until_signalled(supervisor: Supervisor, *, timeout: float = 30.0) -> None:
+    """Supervise in the foreground until SIGTERM or SIGINT, then stop the children (what
+    ``dealerhub worker --beat`` does; ``dealerhub serve`` stops them when gunicorn exits)."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_args: stop.set())
+    supervisor.start()
+    try:
+        stop.wait()
+    finally:
+        supervisor.stop(timeout=timeout)
+
+
 def _kill_group(pgid: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
         os.killpg(pgid, sig)

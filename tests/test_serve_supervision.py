@@ -87,3 +87,41 @@ def test_serve_restarts_a_killed_worker_and_runs_one_beat(tmp_path):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_worker_with_beat_runs_the_locked_beat_beside_it(tmp_path):
+    env = {**os.environ, "DEALERHUB_DATA_DIR": str(tmp_path / "var")}
+    env.pop("DEALERHUB_DATABASE_URL", None)
+    env.pop("DEALERHUB_BROKER_URL", None)
+    subprocess.run(
+        [sys.executable, "-m", "dealerhub", "db", "upgrade"], env=env, check=True, timeout=120
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dealerhub", "worker", "--beat"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        (worker,) = wait_for(lambda: children(proc.pid, "dealerhub.worker worker"))
+        assert len(wait_for(lambda: children(proc.pid, "dealerhub.beat"))) == 1
+        # No embedded beat (-B) inside the worker: the locked one runs beside it.
+        with open(f"/proc/{worker}/cmdline") as fh:
+            assert "--beat" not in fh.read().split("\0")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        gone = wait_for(
+            lambda: (
+                not subprocess.run(
+                    ["pgrep", "-s", str(proc.pid)], capture_output=True, text=True, check=False
+                ).stdout.strip()
+            ),
+            20,
+        )
+        assert gone, "processes of the worker's session outlived it"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
