@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -176,3 +177,42 @@ def test_worker_killed_mid_batch_loses_nothing(worker_app):  # noqa: F811 - the 
             assert set(session.scalars(pending)) == {0}
             # The killed batch logged nothing; the redelivery logged one attempt each.
             assert session.scalar(logged) == 20
+
+
+@pytest.mark.slow
+def test_an_empty_message_file_neither_stops_the_worker_nor_loses_work(worker_app):  # noqa: F811
+    """Issue 16's reproduction: an empty (still being written) message file held in the
+    embedded broker's queue folder. The worker skips it, delivers the real work, stays up,
+    and takes the file once it is complete."""
+    broker = worker_app.extensions["settings"].broker_url
+    if not broker.startswith("filesystem://"):
+        pytest.skip("the embedded broker's own failure mode")
+    queue_dir = Path(broker.removeprefix("filesystem://")) / "queue"
+    queue = worker_app.config["queue"]
+    with Receiver() as receiver:
+        dealer, _api = setup_endpoint(worker_app, receiver)
+        # A whole message (a drain signal) to complete the held file with later; taken out
+        # of the queue before any worker runs.
+        before = set(queue_dir.iterdir())
+        drain_deliveries.apply_async()
+        (whole,) = set(queue_dir.iterdir()) - before
+        complete = whole.read_bytes()
+        whole.unlink()
+        proc = subprocess_worker(worker_app)
+        try:
+            held = queue_dir / f"1_00000000-0000-0000-0000-000000000000.{queue}.msg"
+            held.write_bytes(b"")
+            (event_id,) = emit_many(worker_app, dealer.id, 1)
+            assert wait_until(lambda: event_id in receiver.event_ids(), 60)
+            time.sleep(3)  # the file stays empty for 3 s, polled all along
+            assert proc.poll() is None, "the worker died on the empty file"
+            assert held.exists()
+            # Its writer finishes: the worker consumes it (well before the 30 s quarantine).
+            held.write_bytes(complete)
+            assert wait_until(lambda: not held.exists(), 20)
+            assert not (queue_dir.parent / "corrupt").exists()
+            assert proc.poll() is None
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
