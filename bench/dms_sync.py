@@ -119,9 +119,13 @@ def serve(stub: StubDms) -> ThreadingHTTPServer:
         def log_message(self, *_args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        # Read when the socket starts listening (in the constructor): setting it on the
+        # instance afterwards left the default backlog of 5.
+        request_queue_size = 256
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    server.request_queue_size = 256
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
