@@ -17,7 +17,11 @@ SECRETS = ["sys-pass-1", "sub-pass-1", "dt-pass-1"]
 
 def events(db, dealer_id, type_):
     with db.transaction() as s:
-        rows = s.scalars(select(Event).where(Event.dealer_id == dealer_id, Event.type == type_))
+        rows = s.scalars(
+            select(Event)
+            .where(Event.dealer_id == dealer_id, Event.type == type_)
+            .order_by(Event.created, Event.id)  # in the order they happened (PostgreSQL has none)
+        )
         return [r.data for r in rows]
 
 
