@@ -97,6 +97,14 @@ def _tag(body: str, name: str) -> str | None:
 
 def serve(stub: StubDms) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, one write per response and no Nagle, as the webhook receiver
+        # (dealerhub/events/testing.py): with the defaults (HTTP/1.0, an unbuffered socket
+        # file) every header line left as its own packet and delayed ACKs added ~40 ms to
+        # each call, so the stub, not the hub, set the pace.
+        protocol_version = "HTTP/1.1"
+        wbufsize = 65536
+        disable_nagle_algorithm = True
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             body = self.rfile.read(length).decode()
@@ -111,9 +119,13 @@ def serve(stub: StubDms) -> ThreadingHTTPServer:
         def log_message(self, *_args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        # Read when the socket starts listening (in the constructor): setting it on the
+        # instance afterwards left the default backlog of 5.
+        request_queue_size = 256
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    server.request_queue_size = 256
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

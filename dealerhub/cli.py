@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
-import subprocess
 import sys
 from typing import Any
 
@@ -19,6 +17,7 @@ from dealerhub.db import metadata
 from dealerhub.dealers.service import create_dealer, list_dealers, roll_keys
 from dealerhub.simulators.catalog import SIMULATORS
 from dealerhub.simulators.server import serve_forever
+from dealerhub.supervisor import Supervisor, run_until_signalled
 from dealerhub.wsgi_server import run_gunicorn
 
 # The commands that may create a data directory and database (everything else must find
@@ -220,43 +219,56 @@ def _require_free_port(host: str, port: int) -> None:
 @click.option("--no-worker", is_flag=True, help="Do not start the background task worker.")
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, workers: int, threads: int, no_worker: bool) -> None:
-    """Migrate, then serve the API with gunicorn plus one background worker (with beat)."""
+    """Migrate, then serve the API with gunicorn plus a supervised background worker and beat
+    (each restarted with backoff if it dies)."""
     _require_free_port(host, port)  # before a second worker and beat scheduler start
     migrate.upgrade(ctx.settings)
-    worker: subprocess.Popen[bytes] | None = None
+    supervisor: Supervisor | None = None
     if not no_worker:
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            _celery_argv(
-                "worker",
-                "--beat",
-                "--concurrency",
-                "2",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                str(ctx.settings.data_dir / "celerybeat-schedule"),
-            )
+        worker_argv = _celery_argv("worker", "--concurrency", "2", "--loglevel", "INFO")
+        supervisor = Supervisor(
+            {"worker": worker_argv, "beat": [sys.executable, "-m", "dealerhub.beat"]}
         )
+        supervisor.start()
     try:
         run_gunicorn(f"{host}:{port}", workers=workers, threads=threads, app_factory=create_app)
     finally:
-        if worker is not None and worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)  # warm shutdown: finish the running tasks
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        if supervisor is not None:
+            supervisor.stop(timeout=30)  # warm shutdown: running tasks finish
+
+
+@main.command()
+def beat() -> None:
+    """Run the periodic scheduler (one per deployment: a lock in the data directory keeps a
+    second one on this machine waiting)."""
+    os.execv(sys.executable, [sys.executable, "-m", "dealerhub.beat"])  # noqa: S606
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option("--concurrency", default=2, type=int, show_default=True)
-@click.option("--beat", is_flag=True, help="Also run the periodic scheduler (run exactly one).")
+@click.option(
+    "--beat",
+    is_flag=True,
+    help="Also run the periodic scheduler (locked: one per machine; run exactly one per "
+    "deployment), beside the worker, both supervised like under `dealerhub serve`.",
+)
 @click.pass_context
 def worker(click_ctx: click.Context, concurrency: int, beat: bool) -> None:
     """Run a Celery worker against DEALERHUB_BROKER_URL (scale out with several)."""
     argv = _celery_argv("worker", "--concurrency", str(concurrency), "--loglevel", "INFO")
     if beat:
-        argv.append("--beat")
+        # Not Celery's embedded beat (``-B``): a child of the worker that outlived a killed
+        # worker and then ran beside the next one. The locked beat runs beside the worker,
+        # both supervised by this process.
+        run_until_signalled(
+            Supervisor(
+                {
+                    "worker": [*argv, *click_ctx.args],
+                    "beat": [sys.executable, "-m", "dealerhub.beat"],
+                }
+            )
+        )
+        return
     os.execv(sys.executable, [*argv, *click_ctx.args])  # noqa: S606 - replaces this process
 
 

@@ -6,14 +6,17 @@
 3. :func:`finish_attempt` (transaction): record the attempt, then succeed, schedule the next
    retry, give up after the retry window, or disable an endpoint failing for too long.
 
-:func:`sweep` hands the broker due deliveries whose message was lost (broker down, worker
-killed mid-delivery). Delivery is at least once: duplicates are possible, loss is not.
+:func:`sweep` signals the broker about due deliveries whose message was lost (broker down,
+worker killed mid-delivery). Delivery is at least once: duplicates are possible, loss is not.
+The batch path (``events/pipeline.py``) claims many due deliveries at once and reuses
+:func:`lease` and :func:`apply_result`, so both paths keep the same rules.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
@@ -34,7 +37,7 @@ from dealerhub.events.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from dealerhub.events.policy import DeliveryPolicy, policy_for
+from dealerhub.events.policy import DeliveryPolicy, pipeline_options, policy_for
 from dealerhub.events.schemas import EVENT
 from dealerhub.events.urls import check_url
 from dealerhub.tasks import celery, enqueue_after_commit
@@ -91,6 +94,26 @@ def start_attempt(session: Session, delivery_id: str, settings: Settings) -> Pre
         return None  # a stale or duplicate message: the delivery is leased or scheduled later
     endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
     event = session.get(Event, delivery.event_id)
+    return lease(delivery, endpoint, event, now, settings)
+
+
+def event_body(event: Event) -> bytes:
+    """The exact bytes every endpoint receives (and the signature covers) for ``event``."""
+    return json.dumps(EVENT.dump(event), separators=(",", ":")).encode()
+
+
+def lease(
+    delivery: WebhookDelivery,
+    endpoint: WebhookEndpoint | None,
+    event: Event | None,
+    now: int,
+    settings: Settings,
+    *,
+    body: bytes | None = None,
+) -> Prepared | None:
+    """Take the lease on a locked, due delivery and build its signed request; give up (and
+    return None) when its endpoint or event is gone or the endpoint no longer takes events.
+    ``body`` is the event's :func:`event_body` when the caller already built it."""
     if endpoint is None or event is None:
         _give_up(delivery)
         return None
@@ -101,7 +124,7 @@ def start_attempt(session: Session, delivery_id: str, settings: Settings) -> Pre
     # The lease: until it runs out, duplicates skip this delivery and the sweep leaves it.
     delivery.next_attempt_at = now + policy.lease
     delivery.queued_at = now
-    body = json.dumps(EVENT.dump(event), separators=(",", ":")).encode()
+    body = body if body is not None else event_body(event)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "dealerhub-webhooks/1.0",
@@ -124,47 +147,78 @@ def finish_attempt(
 ) -> str:
     """Record the attempt and decide what happens next; returns the delivery's status."""
     now = dbmod.now()
-    session.add(
-        DeliveryAttempt(
-            id=new_id("whatt"),
-            delivery_id=prepared.delivery_id,
-            created=now,
-            status_code=result.status_code,
-            latency_ms=result.latency_ms,
-            response_body=(result.body or "")[:RESPONSE_SNIPPET] or None,
-            error=(result.error or "")[:200] or None,
-        )
-    )
+    session.add(attempt_row(prepared, result, now))
     delivery = _lock(session, prepared.delivery_id)
     if delivery is None:
         return "gone"
-    delivery.attempt_count += 1
-    delivery.last_attempt_at = now
     endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
-    if result.ok:
-        _succeed(session, delivery, endpoint, now)
-    elif delivery.status == DeliveryStatus.PENDING.value:
-        _schedule_retry(session, delivery, endpoint, now, policy_for(settings, delivery.livemode))
+    if apply_result(session, delivery, endpoint, result, now, settings) and result.ok:
+        decrement_pending(session, {delivery.event_id: 1})
     return delivery.status
 
 
-def _succeed(
-    session: Session, delivery: WebhookDelivery, endpoint: WebhookEndpoint | None, now: int
-) -> None:
+def attempt_row(prepared: Prepared, result: SendResult, now: int) -> DeliveryAttempt:
+    return DeliveryAttempt(
+        id=new_id("whatt"),
+        delivery_id=prepared.delivery_id,
+        created=now,
+        status_code=result.status_code,
+        latency_ms=result.latency_ms,
+        response_body=(result.body or "")[:RESPONSE_SNIPPET] or None,
+        error=(result.error or "")[:200] or None,
+    )
+
+
+def apply_result(
+    session: Session,
+    delivery: WebhookDelivery,
+    endpoint: WebhookEndpoint | None,
+    result: SendResult,
+    now: int,
+    settings: Settings,
+    *,
+    requeue: bool = True,
+) -> bool:
+    """Count one attempt on a locked delivery and move it on: delivered, retry later, or
+    given up. Returns True when this attempt moved it to ``succeeded`` (the caller then
+    decrements the event's ``pending_webhooks``, see :func:`decrement_pending`).
+    ``requeue=False`` leaves handing a retry to the broker to the caller (batches send one
+    signal for many retries)."""
+    delivery.attempt_count += 1
+    delivery.last_attempt_at = now
+    if result.ok:
+        return _succeed(delivery, endpoint, now)
+    if delivery.status == DeliveryStatus.PENDING.value:
+        policy = policy_for(settings, delivery.livemode)
+        _schedule_retry(session, delivery, endpoint, now, policy, requeue=requeue)
+    return False
+
+
+def decrement_pending(session: Session, succeeded: Mapping[str, int]) -> None:
+    """Lower ``pending_webhooks`` of each event by its count of newly delivered deliveries:
+    one atomic UPDATE per distinct count (concurrent workers finish other deliveries of the
+    same events), so a batch costs one or two statements, not one per delivery."""
+    by_count: dict[int, list[str]] = {}
+    for event_id, count in succeeded.items():
+        by_count.setdefault(count, []).append(event_id)
+    for count, event_ids in by_count.items():
+        session.execute(
+            update(Event)
+            .where(col(Event.id).in_(event_ids))
+            .values(pending_webhooks=col(Event.pending_webhooks) - count)
+        )
+
+
+def _succeed(delivery: WebhookDelivery, endpoint: WebhookEndpoint | None, now: int) -> bool:
     if endpoint is not None:
         endpoint.failing_since = None
     if delivery.status == DeliveryStatus.SUCCEEDED.value:
-        return  # a duplicate send of a delivered event: count it once
+        return False  # a duplicate send of a delivered event: count it once
     delivery.status = DeliveryStatus.SUCCEEDED.value
     delivery.succeeded_at = now
     delivery.next_attempt_at = None
     delivery.queued_at = None
-    # Atomic decrement: concurrent workers finish other deliveries of the same event.
-    session.execute(
-        update(Event)
-        .where(col(Event.id) == delivery.event_id)
-        .values(pending_webhooks=col(Event.pending_webhooks) - 1)
-    )
+    return True
 
 
 def _schedule_retry(
@@ -173,6 +227,8 @@ def _schedule_retry(
     endpoint: WebhookEndpoint | None,
     now: int,
     policy: DeliveryPolicy,
+    *,
+    requeue: bool,
 ) -> None:
     if endpoint is not None and endpoint.status == EndpointStatus.ENABLED.value:
         if endpoint.failing_since is None:
@@ -191,17 +247,19 @@ def _schedule_retry(
     delivery.next_attempt_at = when
     # Inline (eager) mode cannot wait for a countdown: the sweep hands those over instead.
     if when - now <= policy.countdown_max and not celery.conf.task_always_eager:
-        delivery.queued_at = when
-        enqueue_after_commit(session, jobs.DELIVER, delivery.id, countdown=when - now)
+        delivery.queued_at = when  # a broker message (ours, or the batch's signal) covers it
+        if requeue:
+            enqueue_after_commit(session, jobs.DELIVER, delivery.id, countdown=when - now)
     else:
         delivery.queued_at = None  # the sweep hands it over when due
 
 
 def sweep(session: Session, settings: Settings, *, limit: int = 500) -> list[str]:
-    """Re-enqueue due pending deliveries whose broker message is presumed lost: never
-    queued, or queued (or leased) longer ago than the lease period."""
+    """Hand the broker a "work is waiting" signal for due pending deliveries whose signal is
+    presumed lost: never queued, or queued (or leased) longer ago than the lease period.
+    Marks them queued now and returns their ids; the drain task claims them from the table."""
     now = dbmod.now()
-    lease = policy_for(settings, True).lease
+    lease_seconds = policy_for(settings, True).lease
     stmt = (
         select(WebhookDelivery)
         .where(
@@ -209,7 +267,7 @@ def sweep(session: Session, settings: Settings, *, limit: int = 500) -> list[str
             col(WebhookDelivery.next_attempt_at) <= now,
             or_(
                 col(WebhookDelivery.queued_at).is_(None),
-                col(WebhookDelivery.queued_at) <= now - lease,
+                col(WebhookDelivery.queued_at) <= now - lease_seconds,
             ),
         )
         .order_by(col(WebhookDelivery.next_attempt_at))
@@ -219,8 +277,11 @@ def sweep(session: Session, settings: Settings, *, limit: int = 500) -> list[str
     ids = []
     for delivery in session.scalars(stmt):
         delivery.queued_at = now
-        enqueue_after_commit(session, jobs.DELIVER, delivery.id)
         ids.append(delivery.id)
     if ids:
-        log.info("sweep re-enqueued %d webhook deliveries", len(ids))
+        # One signal per batch's worth, so several workers can drain a large backlog at once.
+        batch = pipeline_options(settings).batch_size
+        for _ in range(-(-len(ids) // batch)):
+            enqueue_after_commit(session, jobs.DRAIN)
+        log.info("sweep signalled %d webhook deliveries", len(ids))
     return ids

@@ -3,4 +3,6 @@
 them."""
 
 DELIVER = "dealerhub.events.tasks.deliver"
+# "Webhook deliveries are waiting": the worker claims due deliveries from the table in batches.
+DRAIN = "dealerhub.events.tasks.drain_deliveries"
 APPLY_INBOUND = "dealerhub.events.tasks.apply_inbound"

@@ -14,9 +14,10 @@ or commit, and just before a savepoint begins, so:
 - a rollback (of the transaction or of a savepoint) drops what it had buffered, exactly as it
   would have removed rows already written.
 
-Deliveries are handed to the broker after the commit; the periodic sweep re-sends whatever
-never got there. The hooks below listen on the sessions of :class:`dealerhub.db.Database`
-(its sessionmakers), not on every SQLAlchemy session.
+After the commit one "deliveries are waiting" signal goes to the broker (not one message per
+delivery); the periodic sweep signals again for whatever a lost signal left waiting. The
+hooks below listen on the sessions of :class:`dealerhub.db.Database` (its sessionmakers),
+not on every SQLAlchemy session.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlmodel import col
 
-from dealerhub.db import new_id, session_listener
+from dealerhub.db import after_commit, new_id, session_listener
 from dealerhub.events import jobs
 from dealerhub.events.models import (
     DeliveryStatus,
@@ -37,7 +38,7 @@ from dealerhub.events.models import (
     WebhookEndpoint,
 )
 from dealerhub.events.patterns import matches_any
-from dealerhub.tasks import enqueue_after_commit
+from dealerhub.tasks import enqueue_now
 from dealerhub.tenancy import Tenant
 
 _EVENTS: Table = Event.__table__  # type: ignore[attr-defined]  # SQLModel sets it
@@ -47,6 +48,7 @@ _INSERT_DELIVERIES = insert(_DELIVERIES)
 
 _PENDING = "dealerhub_pending_events"
 _ENDPOINTS = "dealerhub_endpoints"
+_SIGNALLED = "dealerhub_drain_signalled"
 
 
 def record(session: Session, tenant: Tenant, row: dict[str, Any]) -> None:
@@ -89,8 +91,21 @@ def write_pending(session: Session, conn: Connection | None = None) -> None:
     conn.execute(_INSERT_EVENTS, [row for _, row in pending])
     if deliveries:
         conn.execute(_INSERT_DELIVERIES, deliveries)
-        for delivery in deliveries:
-            enqueue_after_commit(session, jobs.DELIVER, delivery["id"])
+        _signal_after_commit(session)
+
+
+def _signal_after_commit(session: Session) -> None:
+    """One "deliveries are waiting" signal per committed transaction, however many deliveries
+    it wrote: workers claim them from the table in batches (``events/pipeline.py``)."""
+    if session.info.get(_SIGNALLED):
+        return
+    session.info[_SIGNALLED] = True
+
+    def send() -> None:
+        session.info.pop(_SIGNALLED, None)
+        enqueue_now(jobs.DRAIN)
+
+    after_commit(session, send)
 
 
 # Built once: constructing a statement costs more than running this one.
@@ -150,6 +165,7 @@ def _new_endpoint(session: Session, instance: object) -> None:
 @session_listener("after_soft_rollback")
 def _drop_pending(session: Session, _previous_transaction: Any) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_SIGNALLED, None)  # its after-commit signal was dropped with it
 
 
 @session_listener("after_transaction_end")

@@ -51,5 +51,26 @@ def policy_for(settings: Settings, livemode: bool) -> DeliveryPolicy:
     )
 
 
+@dataclass(frozen=True)
+class PipelineOptions:
+    """How the drain task works through due deliveries (docs/operations.md sizes them)."""
+
+    # Deliveries claimed per transaction; also how many go out concurrently at most.
+    batch_size: int = 200
+    # Concurrent POSTs per worker process (threads sharing one keep-alive pool per host).
+    max_in_flight: int = 32
+    # A drain task hands over to a fresh signal after this long, so one backlog never
+    # monopolises a worker slot (other tasks, such as settlements, share the workers).
+    drain_seconds: float = 20.0
+
+
+def pipeline_options(settings: Settings) -> PipelineOptions:
+    return PipelineOptions(
+        batch_size=max(1, _int(settings, "WEBHOOK_BATCH_SIZE", 200)),
+        max_in_flight=max(1, _int(settings, "WEBHOOK_MAX_IN_FLIGHT", 32)),
+        drain_seconds=float(settings.option("WEBHOOK_DRAIN_SECONDS", "20")),
+    )
+
+
 def retention_days(settings: Settings) -> int:
     return max(30, _int(settings, "EVENT_RETENTION_DAYS", 30))

@@ -1,8 +1,9 @@
-"""Celery tasks of the events area: deliver one webhook, sweep lost deliveries, purge old
-events, apply inbound processor events."""
+"""Celery tasks of the events area: drain due webhook deliveries in batches, deliver one
+webhook, sweep lost deliveries, purge old events, apply inbound processor events."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -10,11 +11,11 @@ from celery.schedules import crontab
 
 from dealerhub import db as dbmod
 from dealerhub.events import delivery as delivery_service
-from dealerhub.events import sender
+from dealerhub.events import jobs, pipeline, sender
 from dealerhub.events.inbound import apply_inbound_event, sweep_inbound
-from dealerhub.events.policy import retention_days
+from dealerhub.events.policy import pipeline_options, retention_days
 from dealerhub.events.service import purge_events
-from dealerhub.tasks import flask_app, register
+from dealerhub.tasks import enqueue_now, flask_app, register
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "events-sweep-deliveries": {
@@ -45,6 +46,36 @@ def deliver(delivery_id: str) -> str:
         result = sender.post(prepared)
     with db.transaction() as session:
         return delivery_service.finish_attempt(session, prepared, result, settings)
+
+
+@register
+def drain_deliveries() -> int:
+    """A "deliveries are waiting" signal: claim due deliveries in batches, send each batch
+    concurrently, write its results back; repeat until nothing is due or the time slice is
+    used, then hand the rest to a fresh signal. Returns how many attempts it made."""
+    app = flask_app()
+    db, settings = app.extensions["db"], app.extensions["settings"]
+    options = pipeline_options(settings)
+    until = time.monotonic() + options.drain_seconds
+    sent = 0
+    while True:
+        with db.transaction() as session:
+            batch = pipeline.claim(session, settings, limit=options.batch_size)
+        if not batch:
+            return sent
+        outcomes = sender.post_many(
+            batch,
+            max_in_flight=options.max_in_flight,
+            refuse=lambda p: delivery_service.check_destination(p.url, p.livemode, settings),
+        )
+        with db.transaction() as session:
+            pipeline.finish(session, settings, outcomes)
+        sent += len(outcomes)
+        if len(batch) < options.batch_size:
+            return sent
+        if time.monotonic() > until:
+            enqueue_now(jobs.DRAIN)  # more is due: another slot (or this one) goes on
+            return sent
 
 
 @register

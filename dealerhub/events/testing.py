@@ -18,9 +18,17 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+    # The client's (host, port): distinct ports count the connections a sender opened.
+    peer: tuple[str, int] = ("", 0)
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+
+class _Server(ThreadingHTTPServer):
+    # Room for a sender opening its keep-alive pool all at once: with the default listen
+    # backlog of 5, connection attempts beyond it wait for a SYN retransmit (1 s).
+    request_queue_size = 256
 
 
 @dataclass
@@ -62,6 +70,7 @@ class Receiver:
                             dict(self.headers.items()),
                             body if receiver.record_bodies else b"",
                             time.time(),
+                            (str(self.client_address[0]), int(self.client_address[1])),
                         )
                     )
                     number = len(receiver.requests)
@@ -79,7 +88,7 @@ class Receiver:
             def log_message(self, *_args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()

@@ -108,6 +108,8 @@ class Refund(TenantMixin, table=True):
     __table_args__ = (
         Index("ix_refunds_tenant_created", "dealer_id", "livemode", "created", "id"),
         Index("ix_refunds_intent", "payment_intent_id"),
+        # The sweep of pending refunds (payments.tasks.sweep_processing) reads by status.
+        Index("ix_refunds_status_created", "status", "created"),
         CheckConstraint("amount > 0", name="amount"),
     )
 

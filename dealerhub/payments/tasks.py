@@ -16,7 +16,7 @@ from dealerhub.db import now
 from dealerhub.payments import jobs
 from dealerhub.payments.common import PaymentsConfig, Processors
 from dealerhub.payments.intents import cancel_intent, settle
-from dealerhub.payments.models import PaymentIntent
+from dealerhub.payments.models import PaymentIntent, Refund
 from dealerhub.payments.refunds import settle_refund as settle_one_refund
 from dealerhub.tasks import enqueue_now, flask_app, register
 from dealerhub.tenancy import Tenant
@@ -91,18 +91,30 @@ def expire_uncaptured() -> int:
 
 @register
 def sweep_processing() -> int:
-    """Re-enqueue settle tasks for intents stuck in processing (a lost broker message, or a
-    processor that has not made up its mind yet)."""
+    """Re-enqueue settle tasks for intents stuck in processing (bank debits, unknown
+    outcomes) and for pending refunds: a lost broker message, or a processor that has not
+    made up its mind yet. Without the refunds here a refund whose message was lost stayed
+    pending for good."""
     db = flask_app().extensions["db"]
+    cutoff = now() - 60
     with db.transaction(write=False) as session:
         ids = list(
             session.scalars(
                 select(PaymentIntent.id).where(
                     col(PaymentIntent.status) == "processing",
-                    col(PaymentIntent.created) < now() - 60,
+                    col(PaymentIntent.created) < cutoff,
+                )
+            )
+        )
+        refund_ids = list(
+            session.scalars(
+                select(Refund.id).where(
+                    col(Refund.status) == "pending", col(Refund.created) < cutoff
                 )
             )
         )
     for pi_id in ids:
         enqueue_now(jobs.SETTLE_PAYMENT, pi_id)
-    return len(ids)
+    for refund_id in refund_ids:
+        enqueue_now(jobs.SETTLE_REFUND, refund_id)
+    return len(ids) + len(refund_ids)

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from dealerhub import __version__
+from dealerhub import db as dbmod
 from dealerhub.api import Blueprint, public
 from dealerhub.system.service import check_health
 
@@ -21,9 +22,32 @@ class VersionSchema(Schema):
 
 
 class HealthSchema(Schema):
-    status = fields.String(required=True, metadata={"description": "ok or unavailable"})
-    database = fields.String(required=True)
-    broker = fields.String(required=True)
+    status = fields.String(
+        required=True,
+        metadata={
+            "description": "ok; degraded when no worker has been seen for a minute (the API "
+            "works, background work waits); unavailable when the database or broker is down"
+        },
+    )
+    database = fields.String(required=True, metadata={"description": "ok or unavailable"})
+    broker = fields.String(required=True, metadata={"description": "ok or unavailable"})
+    worker = fields.String(
+        required=True,
+        metadata={
+            "description": "ok (a heartbeat within a minute), starting (none yet, server up "
+            "less than a minute), silent, or inline (tasks run in the request)"
+        },
+    )
+    worker_last_seen = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Unix time of the latest worker heartbeat"},
+    )
+    queue_depth = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Messages waiting in the default task queue"},
+    )
 
 
 @blp.route("/api-version")
@@ -41,9 +65,18 @@ class Health(MethodView):
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema, description="The database or broker is down.")
     def get(self) -> Any:
-        """Database and broker reachability; 503 when either is down."""
-        report = check_health(current_app.extensions["db"], current_app.extensions["celery"])
-        return report, 200 if report["status"] == "ok" else 503
+        """Database and broker reachability, worker heartbeat and queue depth; 503 when the
+        database or broker is down, 200 with ``degraded`` when no worker has been seen for a
+        minute."""
+        settings = current_app.extensions["settings"]
+        report = check_health(
+            current_app.extensions["db"],
+            current_app.extensions["celery"],
+            now=dbmod.now(),
+            started_at=current_app.extensions["started_at"],
+            inline_tasks=settings.tasks_eager,
+        )
+        return report, 503 if report["status"] == "unavailable" else 200
 
 
 @public

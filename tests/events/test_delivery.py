@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from dealerhub.events.models import WebhookDelivery, WebhookEndpoint
 from dealerhub.events.policy import DeliveryPolicy
-from dealerhub.events.tasks import deliver, sweep_deliveries
+from dealerhub.events.tasks import deliver, drain_deliveries, sweep_deliveries
 from dealerhub.webhooks import verify
 from tests.conftest import assert_error
 from tests.events.conftest import emit
@@ -196,8 +196,9 @@ def test_sweep_recovers_deliveries_the_broker_never_got(
     options(WEBHOOK_LEASE_SECONDS="60")
     make_endpoint(api, receiver.url)
     sent = []
+    # The broker is down: the outbox's "deliveries are waiting" signal cannot be sent.
     monkeypatch.setattr(
-        deliver,
+        drain_deliveries,
         "apply_async",
         lambda *a, **k: sent.append(a) or (_ for _ in ()).throw(ConnectionError("broker down")),
     )

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from dealerhub.app import create_app
 from dealerhub.events.models import WebhookDelivery
-from dealerhub.events.tasks import deliver, sweep_deliveries
+from dealerhub.events.tasks import deliver, drain_deliveries, sweep_deliveries
 from dealerhub.events.testing import Receiver
 from dealerhub.tasks import celery, drop_connections
 from tests.conftest import BROKER_URL, Api, bind_tasks_to, make_dealer
@@ -123,6 +123,7 @@ def test_broker_down_then_sweep_delivers(worker_app, monkeypatch):
             raise ConnectionError("broker unavailable")
 
         monkeypatch.setattr(deliver, "apply_async", broker_down)
+        monkeypatch.setattr(drain_deliveries, "apply_async", broker_down)
         event_id = emit(worker_app, dealer.id, "customer.created")  # committed, never queued
         monkeypatch.undo()
         db = worker_app.extensions["db"]

@@ -1,0 +1,127 @@
+"""`dealerhub serve` end to end: its worker killed with SIGKILL comes back, one beat runs,
+/healthz sees the worker, and stopping leaves no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.test_serve import _free_port
+
+
+def children(pid: int, pattern: str) -> list[int]:
+    out = subprocess.run(
+        ["pgrep", "-P", str(pid), "-f", pattern], capture_output=True, text=True, check=False
+    ).stdout.split()
+    return [int(p) for p in out]
+
+
+def wait_for(predicate, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    return predicate()
+
+
+@pytest.mark.slow
+def test_serve_restarts_a_killed_worker_and_runs_one_beat(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DEALERHUB_DATA_DIR": str(tmp_path / "var"),
+        "DEALERHUB_LOG_LEVEL": "WARNING",
+    }
+    env.pop("DEALERHUB_DATABASE_URL", None)
+    env.pop("DEALERHUB_BROKER_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dealerhub", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+    def health() -> dict | None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                return json.loads(r.read())
+        except OSError:
+            return None
+
+    try:
+        assert wait_for(lambda: (health() or {}).get("worker") == "ok"), health()
+        (worker,) = wait_for(lambda: children(proc.pid, "dealerhub.worker worker"))
+        assert len(wait_for(lambda: children(proc.pid, "dealerhub.beat"))) == 1
+        os.kill(worker, signal.SIGKILL)
+        restarted = wait_for(
+            lambda: [p for p in children(proc.pid, "dealerhub.worker worker") if p != worker]
+        )
+        assert restarted, "the killed worker was not restarted"
+        # The new worker reports in; still exactly one beat.
+        before = (health() or {}).get("worker_last_seen") or 0
+        assert wait_for(lambda: ((health() or {}).get("worker_last_seen") or 0) > before)
+        assert len(children(proc.pid, "dealerhub.beat")) == 1
+        assert health()["status"] == "ok"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        leftovers = wait_for(
+            lambda: (
+                not subprocess.run(
+                    ["pgrep", "-s", str(proc.pid)], capture_output=True, text=True, check=False
+                ).stdout.strip()
+            ),
+            20,
+        )
+        assert leftovers, "processes of the server's session outlived it"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_worker_with_beat_runs_the_locked_beat_beside_it(tmp_path):
+    env = {**os.environ, "DEALERHUB_DATA_DIR": str(tmp_path / "var")}
+    env.pop("DEALERHUB_DATABASE_URL", None)
+    env.pop("DEALERHUB_BROKER_URL", None)
+    subprocess.run(
+        [sys.executable, "-m", "dealerhub", "db", "upgrade"], env=env, check=True, timeout=120
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dealerhub", "worker", "--beat"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        (worker,) = wait_for(lambda: children(proc.pid, "dealerhub.worker worker"))
+        assert len(wait_for(lambda: children(proc.pid, "dealerhub.beat"))) == 1
+        # No embedded beat (-B) inside the worker: the locked one runs beside it.
+        with open(f"/proc/{worker}/cmdline") as fh:
+            assert "--beat" not in fh.read().split("\0")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        gone = wait_for(
+            lambda: (
+                not subprocess.run(
+                    ["pgrep", "-s", str(proc.pid)], capture_output=True, text=True, check=False
+                ).stdout.strip()
+            ),
+            20,
+        )
+        assert gone, "processes of the worker's session outlived it"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
