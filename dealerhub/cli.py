@@ -17,7 +17,12 @@ from dealerhub.db import metadata
 from dealerhub.dealers.service import create_dealer, list_dealers, roll_keys
 from dealerhub.simulators.catalog import SIMULATORS
 from dealerhub.simulators.server import serve_forever
-from dealerhub.supervisor import Supervisor, run_until_signalled
+from dealerhub.supervisor import (
+    Supervisor,
+    run_until_signalled,
+    start_supervisor_process,
+    stop_supervisor_process,
+)
 from dealerhub.wsgi_server import run_gunicorn
 
 # The commands that may create a data directory and database (everything else must find
@@ -223,18 +228,17 @@ def serve(ctx: Context, host: str, port: int, workers: int, threads: int, no_wor
     (each restarted with backoff if it dies)."""
     _require_free_port(host, port)  # before a second worker and beat scheduler start
     migrate.upgrade(ctx.settings)
-    supervisor: Supervisor | None = None
+    background = None
     if not no_worker:
-        worker_argv = _celery_argv("worker", "--concurrency", "2", "--loglevel", "INFO")
-        supervisor = Supervisor(
-            {"worker": worker_argv, "beat": [sys.executable, "-m", "dealerhub.beat"]}
+        # `dealerhub worker --beat` in a process of its own: see start_supervisor_process.
+        background = start_supervisor_process(
+            [sys.executable, "-m", "dealerhub", "worker", "--beat", "--concurrency", "2"]
         )
-        supervisor.start()
     try:
         run_gunicorn(f"{host}:{port}", workers=workers, threads=threads, app_factory=create_app)
     finally:
-        if supervisor is not None:
-            supervisor.stop(timeout=30)  # warm shutdown: running tasks finish
+        if background is not None:
+            stop_supervisor_process(background)  # warm shutdown: running tasks finish
 
 
 @main.command()

@@ -151,6 +151,35 @@ def run_until_signalled(supervisor: Supervisor, *, timeout: float = 30.0) -> Non
         supervisor.stop(timeout=timeout)
 
 
+def start_supervisor_process(argv: Sequence[str]) -> subprocess.Popen[bytes]:
+    """Start ``argv`` (a command that supervises children, such as ``dealerhub worker
+    --beat``) as a process of its own, armed to get SIGTERM if the caller dies.
+
+    ``dealerhub serve`` uses this instead of a :class:`Supervisor` thread because it runs
+    gunicorn's arbiter in its own process: the arbiter reaps *every* exited child with
+    ``waitpid(-1)``, so a supervising thread there would find its worker already reaped
+    (``Popen.poll`` then reports exit status 0, or misses the death). Grandchildren are out
+    of the arbiter's reach."""
+    return subprocess.Popen(  # noqa: S603 - our interpreter, our arguments
+        [sys.executable, "-m", "dealerhub.supervisor", "--exec", *argv]
+    )
+
+
+def stop_supervisor_process(proc: subprocess.Popen[bytes], *, timeout: float = 40.0) -> None:
+    """SIGTERM a process from :func:`start_supervisor_process` (it stops its children
+    warmly) and wait for it to be gone; SIGKILL after ``timeout`` seconds. Polls rather
+    than ``wait``: if gunicorn's arbiter reaped it first, ``poll`` still reports it gone."""
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None:
+        if time.monotonic() >= deadline:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            deadline = float("inf")
+        time.sleep(0.1)
+
+
 def _kill_group(pgid: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
         os.killpg(pgid, sig)

@@ -18,9 +18,18 @@ from tests.test_serve import _free_port
 
 def children(pid: int, pattern: str) -> list[int]:
     out = subprocess.run(
-        ["pgrep", "-P", str(pid), "-f", pattern], capture_output=True, text=True, check=False
+        ["pgrep", "-P", str(pid), *(["-f", pattern] if pattern else [])],
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.split()
     return [int(p) for p in out]
+
+
+def descendants(pid: int, pattern: str) -> list[int]:
+    """Processes matching ``pattern`` among the children of ``pid``'s children (serve
+    supervises its worker and beat from a child process of its own)."""
+    return [p for child in children(pid, "") for p in children(child, pattern)]
 
 
 def wait_for(predicate, timeout: float = 60.0):
@@ -60,17 +69,17 @@ def test_serve_restarts_a_killed_worker_and_runs_one_beat(tmp_path):
 
     try:
         assert wait_for(lambda: (health() or {}).get("worker") == "ok"), health()
-        (worker,) = wait_for(lambda: children(proc.pid, "dealerhub.worker worker"))
-        assert len(wait_for(lambda: children(proc.pid, "dealerhub.beat"))) == 1
+        (worker,) = wait_for(lambda: descendants(proc.pid, "dealerhub.worker worker"))
+        assert len(wait_for(lambda: descendants(proc.pid, "dealerhub.beat"))) == 1
         os.kill(worker, signal.SIGKILL)
         restarted = wait_for(
-            lambda: [p for p in children(proc.pid, "dealerhub.worker worker") if p != worker]
+            lambda: [p for p in descendants(proc.pid, "dealerhub.worker worker") if p != worker]
         )
         assert restarted, "the killed worker was not restarted"
         # The new worker reports in; still exactly one beat.
         before = (health() or {}).get("worker_last_seen") or 0
         assert wait_for(lambda: ((health() or {}).get("worker_last_seen") or 0) > before)
-        assert len(children(proc.pid, "dealerhub.beat")) == 1
+        assert len(descendants(proc.pid, "dealerhub.beat")) == 1
         assert health()["status"] == "ok"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
