@@ -106,9 +106,7 @@ def test_serve_on_a_busy_port_fails_before_starting_anything(
 
     started: list[Any] = []
     # serve starts its supervised worker and beat through start_supervisor_process.
-    monkeypatch.setattr(
-        cli_module, "start_supervisor_process", lambda *a, **k: started.append(a)
-    )
+    monkeypatch.setattr(cli_module, "start_supervisor_process", lambda *a, **k: started.append(a))
     monkeypatch.setattr(cli_module.migrate, "upgrade", lambda *a, **k: started.append("migrate"))
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -39,7 +39,7 @@ from dealerhub.events.models import (
 )
 from dealerhub.events.policy import DeliveryPolicy, pipeline_options, policy_for
 from dealerhub.events.schemas import EVENT
-from dealerhub.events.urls import check_url
+from dealerhub.events.urls import destination
 from dealerhub.tasks import celery, enqueue_after_commit
 from dealerhub.webhooks import HEADER, sign_header
 
@@ -133,13 +133,23 @@ def lease(
     return Prepared(delivery.id, endpoint.url, body, headers, policy.timeout, delivery.livemode)
 
 
-def check_destination(url: str, livemode: bool, settings: Settings) -> str | None:
-    """The reason an attempt must not go to ``url`` now, or None when it may."""
+@dataclass(frozen=True)
+class Destination:
+    """Where an attempt goes: the checked address to connect to (``None``: the operator
+    allows private addresses, so the connection resolves the name itself), or why it must
+    not be sent."""
+
+    address: str | None = None
+    refused: str | None = None
+
+
+def check_destination(url: str, livemode: bool, settings: Settings) -> Destination:
+    """Check ``url`` now (DNS answers change) and pin the address the attempt connects to."""
     try:
-        check_url(url, livemode=livemode, allow_private=settings.webhook_allow_private)
+        address = destination(url, livemode=livemode, allow_private=settings.webhook_allow_private)
     except InvalidRequest as exc:
-        return exc.message
-    return None
+        return Destination(refused=exc.message)
+    return Destination(address=address)
 
 
 def finish_attempt(

@@ -39,11 +39,11 @@ def deliver(delivery_id: str) -> str:
         prepared = delivery_service.start_attempt(session, delivery_id, settings)
     if prepared is None:
         return "skipped"
-    refused = delivery_service.check_destination(prepared.url, prepared.livemode, settings)
-    if refused:
-        result = delivery_service.SendResult(None, 0, None, f"blocked: {refused}")
+    where = delivery_service.check_destination(prepared.url, prepared.livemode, settings)
+    if where.refused:
+        result = delivery_service.SendResult(None, 0, None, f"blocked: {where.refused}")
     else:
-        result = sender.post(prepared)
+        result = sender.post(prepared, address=where.address)
     with db.transaction() as session:
         return delivery_service.finish_attempt(session, prepared, result, settings)
 
@@ -66,7 +66,7 @@ def drain_deliveries() -> int:
         outcomes = sender.post_many(
             batch,
             max_in_flight=options.max_in_flight,
-            refuse=lambda p: delivery_service.check_destination(p.url, p.livemode, settings),
+            destination=lambda p: delivery_service.check_destination(p.url, p.livemode, settings),
         )
         with db.transaction() as session:
             pipeline.finish(session, settings, outcomes)

@@ -3,7 +3,10 @@ or otherwise non-public addresses unless the operator set ``DEALERHUB_WEBHOOK_AL
 Test mode also allows http and loopback (a developer's own machine).
 
 URLs are checked when an endpoint is saved and again before every attempt, because DNS
-answers change.
+answers change. An attempt then connects to an address that check resolved and passed
+(:func:`destination`), never to a second DNS answer: otherwise a name that answered with a
+public address for the check could answer with an internal one for the connection (DNS
+rebinding).
 """
 
 from __future__ import annotations
@@ -68,6 +71,22 @@ def _public(addr: IPAddress) -> bool:
 
 def check_url(url: str, *, livemode: bool, allow_private: bool, resolve_host: bool = True) -> None:
     """Raise :class:`UnsafeURL` (a 400 naming ``url``) unless ``url`` may receive webhooks."""
+    _checked(url, livemode=livemode, allow_private=allow_private, resolve_host=resolve_host)
+
+
+def destination(url: str, *, livemode: bool, allow_private: bool) -> str | None:
+    """Check ``url`` as :func:`check_url` does and return the address an attempt must connect
+    to: one the check resolved and passed. ``None`` when the operator allows private
+    addresses (nothing to pin: the connection resolves the name itself)."""
+    addresses = _checked(url, livemode=livemode, allow_private=allow_private, resolve_host=True)
+    return str(addresses[0]) if addresses else None
+
+
+def _checked(
+    url: str, *, livemode: bool, allow_private: bool, resolve_host: bool
+) -> list[IPAddress]:
+    """The addresses ``url``'s host resolved to, every one of them allowed (empty when
+    nothing was resolved); :class:`UnsafeURL` otherwise."""
     try:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -82,11 +101,13 @@ def check_url(url: str, *, livemode: bool, allow_private: bool, resolve_host: bo
     if parts.username or parts.password:
         raise UnsafeURL("Webhook URLs may not carry credentials.", param="url")
     if allow_private or not resolve_host:
-        return
-    for addr in _addresses(parts.hostname, port):
+        return []
+    addresses = _addresses(parts.hostname, port)
+    for addr in addresses:
         if _public(addr) or (not livemode and addr.is_loopback):
             continue
         raise UnsafeURL(
             "Webhook URLs may not point at loopback, link-local or private addresses.",
             param="url",
         )
+    return addresses

@@ -48,7 +48,7 @@ def test_response_body_is_cut_to_1kb(app, api, dealer, receiver, monkeypatch):
     from dealerhub.events.delivery import SendResult
 
     make_endpoint(api, receiver.url)
-    monkeypatch.setattr(sender, "post", lambda p: SendResult(500, 3, "x" * 5000))
+    monkeypatch.setattr(sender, "post", lambda p, **_: SendResult(500, 3, "x" * 5000))
     event_id = emit(app, dealer.id, "customer.created")
     (d,) = api.get(f"/events/{event_id}/deliveries").get_json()["data"]
     assert len(d["attempts"][0]["response_body"]) == 1024
@@ -188,6 +188,48 @@ def test_live_delivery_refuses_private_address_at_send_time(
     (d,) = live_api.get(f"/events/{event_id}/deliveries").get_json()["data"]
     assert d["attempts"][0]["error"].startswith("blocked:")
     assert d["attempts"][0]["status_code"] is None
+
+
+def test_delivery_connects_to_the_address_the_check_passed(
+    app, api, dealer, receiver, clock, db, monkeypatch
+):
+    """DNS rebinding: the check and the connection must not resolve the name separately. The
+    name resolves (through the check's seam) to the receiver's loopback address; any second
+    lookup of it fails, so only a connection to the checked address reaches the receiver."""
+    import socket
+
+    from dealerhub.events import urls
+
+    port = receiver.url.split(":")[2].split("/")[0]
+    monkeypatch.setattr(urls, "resolve", lambda host, port: {"hooks.test": ["127.0.0.1"]}[host])
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host == "hooks.test":
+            raise socket.gaierror(socket.EAI_NONAME, "a second lookup: rebinding window")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    make_endpoint(api, f"http://hooks.test:{port}/hook")
+    event_id = emit(app, dealer.id, "customer.created")
+    assert delivery_of(db, event_id).status == "succeeded"
+    (received,) = receiver.requests
+    assert received.headers["Host"] == f"hooks.test:{port}"
+
+
+def test_https_attempt_verifies_the_name_while_connecting_to_the_address():
+    import requests
+
+    from dealerhub.events.sender import PinnedAdapter, pinned
+
+    url, host = pinned("https://hooks.example:8443/h?x=1", "93.184.216.34")
+    assert (url, host) == ("https://93.184.216.34:8443/h?x=1", "hooks.example:8443")
+    assert pinned("https://hooks.example/h", "2606:2800::1")[0] == "https://[2606:2800::1]/h"
+    request = requests.Request("POST", url, headers={"Host": host}).prepare()
+    pool = PinnedAdapter().get_connection_with_tls_context(request, True)
+    assert (pool.host, pool.port) == ("93.184.216.34", 8443)
+    assert pool.assert_hostname == "hooks.example"
+    assert pool.conn_kw["server_hostname"] == "hooks.example"
 
 
 def test_sweep_recovers_deliveries_the_broker_never_got(

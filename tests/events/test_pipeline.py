@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dealerhub.events import pipeline, sender
-from dealerhub.events.delivery import SendResult
+from dealerhub.events.delivery import Destination, SendResult
 from dealerhub.events.models import DeliveryAttempt, Event, WebhookDelivery
 from dealerhub.events.service import record_event
 from dealerhub.events.tasks import drain_deliveries
@@ -112,9 +112,11 @@ def test_finish_writes_a_mixed_batch(app, api, dealer, receiver, monkeypatch, op
 
 def test_blocked_destination_in_a_batch_is_not_sent(app, api, dealer, monkeypatch):
     calls: list[Any] = []
-    monkeypatch.setattr(sender, "post", lambda p: calls.append(p) or SendResult(200, 1, ""))
+    monkeypatch.setattr(sender, "post", lambda p, **_: calls.append(p) or SendResult(200, 1, ""))
     outcomes = sender.post_many(
-        [_prepared("whd_a"), _prepared("whd_b")], max_in_flight=2, refuse=lambda p: "private"
+        [_prepared("whd_a"), _prepared("whd_b")],
+        max_in_flight=2,
+        destination=lambda p: Destination(refused="private"),
     )
     assert calls == []
     assert [r.error for _, r in outcomes] == ["blocked: private", "blocked: private"]
