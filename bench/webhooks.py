@@ -67,7 +67,8 @@ def start_workers(settings: Settings, processes: int) -> subprocess.Popen[bytes]
         "dealerhub.worker",
         "worker",
         "-Q",
-        settings.extra["TASK_QUEUE"],
+        # Webhook delivery has a queue of its own (dealerhub.tasks.queue_name).
+        f"{settings.extra['TASK_QUEUE']},{settings.extra['TASK_QUEUE']}.webhooks",
         "-c",
         str(processes),
         "-P",

@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for area in AREAS:
         area.init_app(wiring)
     app.extensions["beat_schedule"] = wiring.beat_schedule
+    app.extensions["task_queues"] = wiring.task_queues
     app.extensions["error_renderers"] = wiring.error_renderers
     lifecycle.install(app)
     bind_celery(app)
@@ -99,7 +100,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 def bind_celery(app: Flask) -> None:
     """Run Celery tasks in ``app``, with every area's beat schedule (the last app bound wins;
     tests that build a second app bind the first one back)."""
-    init_celery(app, app.extensions["settings"], app.extensions["beat_schedule"])
+    init_celery(
+        app,
+        app.extensions["settings"],
+        app.extensions["beat_schedule"],
+        app.extensions["task_queues"],
+    )
 
 
 API_DESCRIPTION = (

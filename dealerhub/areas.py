@@ -21,4 +21,6 @@ class Wiring:
     app: Flask
     api: Api
     beat_schedule: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Task name -> queue role (see dealerhub.tasks.QUEUE_ROLES); unlisted tasks use the default.
+    task_queues: dict[str, str] = field(default_factory=dict)
     error_renderers: dict[str, Callable[..., Any]] = field(default_factory=dict)

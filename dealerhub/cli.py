@@ -23,6 +23,7 @@ from dealerhub.supervisor import (
     start_supervisor_process,
     stop_supervisor_process,
 )
+from dealerhub.tasks import QUEUE_ROLES, queue_name
 from dealerhub.wsgi_server import run_gunicorn
 
 # The commands that may create a data directory and database (everything else must find
@@ -248,32 +249,62 @@ def beat() -> None:
     os.execv(sys.executable, [sys.executable, "-m", "dealerhub.beat"])  # noqa: S606
 
 
+def _roles(value: str) -> list[str]:
+    roles = [r.strip() for r in value.split(",") if r.strip()]
+    unknown = sorted(set(roles) - set(QUEUE_ROLES))
+    if not roles or unknown:
+        raise click.BadParameter(
+            f"expected a comma-separated list of {', '.join(QUEUE_ROLES)}; got {value!r}",
+            param_hint="--queues",
+        )
+    return roles
+
+
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option("--concurrency", default=2, type=int, show_default=True)
 @click.option(
+    "--queues",
+    default=",".join(QUEUE_ROLES),
+    show_default=True,
+    help="Queue roles to consume: `default` (settlement, DMS sync, sweeps, everything not "
+    "routed elsewhere) and `webhooks` (webhook delivery).",
+)
+@click.option(
     "--beat",
     is_flag=True,
-    help="Also run the periodic scheduler (locked: one per machine; run exactly one per "
-    "deployment), beside the worker, both supervised like under `dealerhub serve`.",
+    help="Run one worker per queue role and the periodic scheduler (locked: one per "
+    "machine; run exactly one per deployment), all supervised as under `dealerhub serve`.",
 )
+@pass_ctx
 @click.pass_context
-def worker(click_ctx: click.Context, concurrency: int, beat: bool) -> None:
+def worker(
+    click_ctx: click.Context, ctx: Context, concurrency: int, queues: str, beat: bool
+) -> None:
     """Run a Celery worker against DEALERHUB_BROKER_URL (scale out with several)."""
-    argv = _celery_argv("worker", "--concurrency", str(concurrency), "--loglevel", "INFO")
+    roles = _roles(queues)
+
+    def argv(*consume: str, name: str | None = None) -> list[str]:
+        names = ",".join(queue_name(ctx.settings, role) for role in consume)
+        return [
+            *_celery_argv("worker", "--concurrency", str(concurrency), "--loglevel", "INFO"),
+            "--queues",
+            names,
+            *(["--hostname", f"{name}@%h"] if name else []),
+            *click_ctx.args,
+        ]
+
     if beat:
-        # Not Celery's embedded beat (``-B``): a child of the worker that outlived a killed
-        # worker and then ran beside the next one. The locked beat runs beside the worker,
-        # both supervised by this process.
-        run_until_signalled(
-            Supervisor(
-                {
-                    "worker": [*argv, *click_ctx.args],
-                    "beat": [sys.executable, "-m", "dealerhub.beat"],
-                }
-            )
-        )
+        # One worker per role, so a webhook backlog never delays settlement, and not Celery's
+        # embedded beat (``-B``: a child of the worker that outlived a killed worker and then
+        # ran beside the next one) but the locked one, all supervised by this process.
+        children: dict[str, list[str]] = {}
+        for role in roles:
+            name = "worker" if role == "default" else role
+            children[name] = argv(role, name=name)
+        children["beat"] = [sys.executable, "-m", "dealerhub.beat"]
+        run_until_signalled(Supervisor(children))
         return
-    os.execv(sys.executable, [*argv, *click_ctx.args])  # noqa: S606 - replaces this process
+    os.execv(sys.executable, argv(*roles))  # noqa: S606 - replaces this process
 
 
 # Here, not in the payments area: the app (the request path) never imports a simulator.

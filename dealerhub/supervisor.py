@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class Supervisor:
 
     def __init__(
         self,
-        children: dict[str, Sequence[str]],
+        children: Mapping[str, Sequence[str]],
         *,
         env: dict[str, str] | None = None,
         stable_after: float = 60.0,

@@ -141,6 +141,20 @@ def _broker_settings(settings: Settings) -> dict[str, Any]:
     }
 
 
+# The queues of a deployment: ``default`` for everything not routed elsewhere, and one per
+# role an area routes tasks to (``Wiring.task_queues``). A role's queue is named
+# ``<DEALERHUB_TASK_QUEUE>.<role>``.
+QUEUE_ROLES = ("default", "webhooks")
+
+
+def queue_name(settings: Settings, role: str) -> str:
+    """The broker queue of ``role`` (one of :data:`QUEUE_ROLES`) in this deployment."""
+    if role not in QUEUE_ROLES:
+        raise ValueError(f"unknown queue role {role!r}; known: {', '.join(QUEUE_ROLES)}")
+    base = settings.option("TASK_QUEUE", "celery")
+    return base if role == "default" else f"{base}.{role}"
+
+
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "purge-idempotency-keys": {
         "task": "dealerhub.purge_idempotency_keys",
@@ -159,16 +173,24 @@ def drop_connections() -> None:
 
 
 def init_celery(
-    flask: Flask, settings: Settings, beat_schedule: dict[str, dict[str, Any]]
+    flask: Flask,
+    settings: Settings,
+    beat_schedule: dict[str, dict[str, Any]],
+    task_queues: dict[str, str] | None = None,
 ) -> Celery:
-    """Configure the Celery app for this Flask app (the last app created wins)."""
+    """Configure the Celery app for this Flask app (the last app created wins);
+    ``task_queues`` routes task names to queue roles."""
     global _flask_app
     _flask_app = flask
     schedule = {**BEAT_SCHEDULE, **beat_schedule}
     drop_connections()
     celery.conf.update(
         # One queue name per deployment (or per test run sharing a Redis server).
-        task_default_queue=settings.option("TASK_QUEUE", "celery"),
+        task_default_queue=queue_name(settings, "default"),
+        task_routes={
+            name: {"queue": queue_name(settings, role)}
+            for name, role in (task_queues or {}).items()
+        },
         task_always_eager=settings.tasks_eager,
         task_eager_propagates=settings.tasks_eager,
         task_ignore_result=True,

@@ -15,6 +15,10 @@ import pytest
 
 from tests.test_serve import _free_port
 
+# The worker of the default queue (settlement, DMS, sweeps); serve runs a webhooks one beside.
+DEFAULT_WORKER = "dealerhub.worker worker .*--hostname worker@"
+WEBHOOK_WORKER = "dealerhub.worker worker .*--hostname webhooks@"
+
 
 def children(pid: int, pattern: str) -> list[int]:
     out = subprocess.run(
@@ -69,17 +73,25 @@ def test_serve_restarts_a_killed_worker_and_runs_one_beat(tmp_path):
 
     try:
         assert wait_for(lambda: (health() or {}).get("worker") == "ok"), health()
-        (worker,) = wait_for(lambda: descendants(proc.pid, "dealerhub.worker worker"))
+        (worker,) = wait_for(lambda: descendants(proc.pid, DEFAULT_WORKER))
         assert len(wait_for(lambda: descendants(proc.pid, "dealerhub.beat"))) == 1
         os.kill(worker, signal.SIGKILL)
         restarted = wait_for(
-            lambda: [p for p in descendants(proc.pid, "dealerhub.worker worker") if p != worker]
+            lambda: [p for p in descendants(proc.pid, DEFAULT_WORKER) if p != worker]
         )
         assert restarted, "the killed worker was not restarted"
         # The new worker reports in; still exactly one beat.
         before = (health() or {}).get("worker_last_seen") or 0
         assert wait_for(lambda: ((health() or {}).get("worker_last_seen") or 0) > before)
         assert len(descendants(proc.pid, "dealerhub.beat")) == 1
+        # The beat killed: a new one takes the lock; never two.
+        (old_beat,) = descendants(proc.pid, "dealerhub.beat")
+        os.kill(old_beat, signal.SIGKILL)
+        new_beat = wait_for(
+            lambda: [p for p in descendants(proc.pid, "dealerhub.beat") if p != old_beat]
+        )
+        assert len(new_beat) == 1, "the killed beat was not restarted (exactly once)"
+        assert len(descendants(proc.pid, WEBHOOK_WORKER)) == 1
         assert health()["status"] == "ok"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
@@ -114,11 +126,19 @@ def test_worker_with_beat_runs_the_locked_beat_beside_it(tmp_path):
         start_new_session=True,
     )
     try:
-        (worker,) = wait_for(lambda: children(proc.pid, "dealerhub.worker worker"))
+        (worker,) = wait_for(lambda: children(proc.pid, DEFAULT_WORKER))
+        (webhooks,) = wait_for(lambda: children(proc.pid, WEBHOOK_WORKER))
         assert len(wait_for(lambda: children(proc.pid, "dealerhub.beat"))) == 1
-        # No embedded beat (-B) inside the worker: the locked one runs beside it.
-        with open(f"/proc/{worker}/cmdline") as fh:
-            assert "--beat" not in fh.read().split("\0")
+
+        def argv(pid: int) -> list[str]:
+            with open(f"/proc/{pid}/cmdline") as fh:
+                return fh.read().split("\0")
+
+        # No embedded beat (-B) inside the worker: the locked one runs beside it. Webhook
+        # delivery has a worker of its own, so its backlog never holds up settlement.
+        assert "--beat" not in argv(worker)
+        assert argv(worker)[argv(worker).index("--queues") + 1] == "celery"
+        assert argv(webhooks)[argv(webhooks).index("--queues") + 1] == "celery.webhooks"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
         gone = wait_for(

@@ -111,3 +111,23 @@ def test_backoff_is_bounded_and_jittered() -> None:
     assert all(0 <= s <= 60 for s in samples)
     assert len(set(samples)) > 100
     assert max(backoff(0, base=2, cap=60) for _ in range(100)) <= 2
+
+
+def test_webhook_work_has_a_queue_of_its_own(app):
+    """A webhook backlog must not hold up settlement: delivery signals go to their own queue
+    (serve gives it its own worker), everything else to the default one."""
+    from dealerhub.events import jobs as event_jobs
+    from dealerhub.payments import jobs as payment_jobs
+    from dealerhub.tasks import queue_name
+
+    celery_app = app.extensions["celery"]
+    settings = app.extensions["settings"]
+
+    def queue_of(task: str) -> str:
+        return celery_app.amqp.router.route({}, task)["queue"].name
+
+    assert queue_of(event_jobs.DRAIN) == queue_name(settings, "webhooks")
+    assert queue_of(event_jobs.DELIVER) == queue_name(settings, "webhooks")
+    assert queue_of(payment_jobs.SETTLE_PAYMENT) == queue_name(settings, "default")
+    assert queue_of(payment_jobs.SETTLE_REFUND) == queue_name(settings, "default")
+    assert queue_name(settings, "webhooks") == f"{queue_name(settings, 'default')}.webhooks"

@@ -29,6 +29,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 }
 
 
+# Webhook work has a queue of its own (``dealerhub serve`` gives it a worker of its own), so a
+# delivery backlog never holds up payment settlement, DMS sync or the sweeps.
+TASK_QUEUES = {jobs.DELIVER: "webhooks", jobs.DRAIN: "webhooks"}
+
+
 @register
 def deliver(delivery_id: str) -> str:
     """Send one delivery attempt. Idempotent: a delivery that is delivered, leased by

@@ -190,7 +190,7 @@ def test_an_empty_message_file_neither_stops_the_worker_nor_loses_work(worker_ap
     if not broker.startswith("filesystem://"):
         pytest.skip("the embedded broker's own failure mode")
     queue_dir = Path(broker.removeprefix("filesystem://")) / "queue"
-    queue = worker_app.config["queue"]
+    queue = f"{worker_app.config['queue']}.webhooks"  # where drain signals go
     with Receiver() as receiver:
         dealer, _api = setup_endpoint(worker_app, receiver)
         # A whole message (a drain signal) to complete the held file with later; taken out

@@ -53,6 +53,8 @@ def worker_app(request, app, base_settings, tmp_path) -> Iterator[Any]:
     reset_broker_pools()
     worker = create_app(settings)
     worker.config["queue"] = queue
+    # Both queues: the default one (sweeps) and the webhook one (deliveries).
+    worker.config["queues"] = [queue, f"{queue}.webhooks"]
     yield worker
     worker.extensions["db"].dispose()
     reset_broker_pools()
@@ -86,7 +88,7 @@ def thread_worker(worker_app: Any) -> Any:
         perform_ping_check=False,
         shutdown_timeout=15,
         loglevel="WARNING",
-        queues=[worker_app.config["queue"]],
+        queues=worker_app.config["queues"],
     )
 
 
@@ -146,7 +148,7 @@ def subprocess_worker(worker_app: Any) -> subprocess.Popen[bytes]:
         "dealerhub.worker",
         "worker",
         "-Q",
-        worker_app.config["queue"],
+        ",".join(worker_app.config["queues"]),
         "-c",
         "1",
         "-P",
