@@ -37,6 +37,13 @@ GRACE_SECONDS = 30.0
 log = logging.getLogger(__name__)
 
 
+def _arrival(name: str) -> tuple[int, str]:
+    """Sort key putting "<milliseconds>_<uuid>…" names in time order. Plain name order is
+    not: "12000_…" sorts before "1_…" ("2" < "_"), and "9999_…" after "10000_…"."""
+    stamp = name.partition("_")[0]
+    return (len(stamp), name)
+
+
 class Channel(filesystem.Channel):
     # ``_put`` is the hook kombu's virtual transports are written against (its docs list
     # ``_get``/``_put``/``_size``/``_purge`` as what a transport implements).
@@ -57,7 +64,7 @@ class Channel(filesystem.Channel):
         """The oldest whole message of ``queue``; a file that is not (yet) one is skipped."""
         suffix = f"{queue}.msg"
         folder = self.data_folder_in
-        for name in sorted(os.listdir(folder)):
+        for name in sorted(os.listdir(folder), key=_arrival):
             # Same match as kombu's: "<time>_<uuid>.<queue>.msg"; hidden names never match.
             if name.partition(".")[2] != suffix:
                 continue

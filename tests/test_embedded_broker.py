@@ -60,6 +60,7 @@ def test_a_half_written_file_is_skipped_then_read_when_complete(tmp_path):
 def test_an_old_unreadable_file_is_quarantined_not_fatal(tmp_path, caplog):
     with connect(tmp_path) as conn:
         q = conn.SimpleQueue("jobs")
+        # Written before the good message (an older time stamp), so read first.
         bad = tmp_path / "queue" / "1_11111111-1111-1111-1111-111111111111.jobs.msg"
         bad.write_bytes(b'{"trunc')
         old = time.time() - embedded_broker.GRACE_SECONDS - 5
@@ -69,6 +70,19 @@ def test_an_old_unreadable_file_is_quarantined_not_fatal(tmp_path, caplog):
         assert not bad.exists()
         assert (tmp_path / "corrupt" / bad.name).read_bytes() == b'{"trunc'
         assert "unreadable message file" in caplog.text
+        q.close()
+
+
+def test_messages_are_read_in_time_order_across_digit_counts(tmp_path):
+    with connect(tmp_path) as conn:
+        q = conn.SimpleQueue("jobs")
+        # Name order would read "12000_" before "9_" ("1" < "9") and "100_" before "99_".
+        for stamp, n in ((12000, 4), (9, 1), (100, 3), (99, 2)):
+            before = set((tmp_path / "queue").iterdir())
+            q.put({"n": n})
+            (written,) = set((tmp_path / "queue").iterdir()) - before
+            written.rename(written.with_name(f"{stamp}_{written.name.partition('_')[2]}"))
+        assert [q.get(timeout=2).payload["n"] for _ in range(4)] == [1, 2, 3, 4]
         q.close()
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import responses
 from sqlalchemy import text
 
+from dealerhub import crypto
 from dealerhub.addresses.cache import DAY
 from dealerhub.addresses.models import AddressAnswer
 from dealerhub.addresses.tasks import purge_expired_answers
@@ -164,7 +165,11 @@ def test_stored_answers_are_encrypted_and_keyed_by_hmac(app, api, db):
             text("SELECT input_hash, answer, provider FROM address_answers ORDER BY created DESC")
         ).first()
     assert row.provider == "sandbox" and len(row.input_hash) == 64
-    assert "FIFTH" not in row.answer and "5TH" not in row.answer and "10118" not in row.answer
+    # The column holds a Fernet token (URL-safe base64: a random token can contain "5TH" or
+    # "10118" by chance, so look for what base64 cannot hold: JSON's quotes and spaces).
+    assert '"' not in row.answer and " " not in row.answer
+    plain = crypto.decrypt_str(row.answer)
+    assert "350 FIFTH AVE" in plain and "10118" in plain
 
 
 def test_purge_task_deletes_expired_answers(app, api, db):
