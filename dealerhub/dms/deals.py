@@ -196,7 +196,16 @@ def update_deal(session: Session, tenant: Tenant, deal_id: str, changes: dict[st
     the deal for the DMS again with a fresh attempt budget (also a dead one: fixing a
     rejected deal is how it gets through). A deal the DMS already holds keeps its customer
     and currency (:class:`DealInDms`). A change that changes nothing is not recorded."""
-    deal = get_owned(session, Deal, deal_id, tenant, name="deal", for_update=True)
+    # populate_existing: a caller that read the deal earlier in this transaction gets the
+    # row as it is once locked (a sync may have recorded its DMS number meanwhile).
+    deal = session.scalars(
+        scoped(Deal, tenant)
+        .where(col(Deal.id) == deal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if deal is None:
+        raise NotFound(f"No such deal: '{deal_id}'")
     before = deal_body(deal)
     body = apply_changes(before, changes)
     if body == before:
