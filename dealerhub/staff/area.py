@@ -14,6 +14,7 @@ from dealerhub.staff import (
     views_customers,
     views_deal_edit,
     views_deals,
+    views_gateways,
     views_home,
     views_integrations,
     views_invoices,
@@ -31,6 +32,7 @@ VIEW_MODULES = (
     views_payments,
     views_invoices,
     views_admin,
+    views_gateways,
     views_integrations,
 )
 
