@@ -89,6 +89,42 @@ class DealCreateSchema(Schema):
     metadata = Metadata()
 
 
+class DealTradeInUpdateSchema(DealTradeInSchema):
+    """A trade-in change: only the keys sent change (no defaults)."""
+
+    allowance = Amount()
+    payoff = Amount()
+
+
+class FinanceUpdateSchema(FinanceSchema):
+    """A finance change: only the keys sent change; ``amount_financed`` and, for a retail
+    deal, ``monthly_payment`` are worked out again when left out."""
+
+    type = fields.String(validate=validate.OneOf(("retail", "lease", "cash")))
+    amount_financed = Amount()
+    down_payment = Amount()
+    tires_cost = Amount()
+    taxes = Amount()
+    fees = fields.List(fields.Nested(FeeSchema))
+
+
+class DealUpdateSchema(Schema):
+    """``PATCH /dms/deals/{deal_id}``: JSON merge-patch semantics. ``vehicle``, ``trade_in``
+    and ``finance`` merge key by key (``null`` removes a key, ``trade_in: null`` the
+    trade-in); ``products`` and ``finance.fees`` replace the stored list; ``metadata``
+    merges (an empty string removes a key)."""
+
+    customer_id = fields.String(validate=validate.Regexp(r"^cus_\w+$"))
+    lead_id = fields.String(allow_none=True, validate=validate.Regexp(r"^lead_\w+$"))
+    currency = fields.String(validate=validate.OneOf(("usd", "cad")))
+    vehicle = fields.Nested(DealVehicleSchema)
+    trade_in = fields.Nested(DealTradeInUpdateSchema, allow_none=True)
+    finance = fields.Nested(FinanceUpdateSchema)
+    products = fields.List(fields.Nested(ProductSchema))
+    payment_intent = fields.String(allow_none=True, validate=validate.Regexp(r"^pi_\w+$"))
+    metadata = Metadata()
+
+
 class DealVehicleOutSchema(VehicleOutSchema):
     price = Money(allow_none=True)
     mileage = Int(allow_none=True)

@@ -9,9 +9,11 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from dealerhub.customers.service import get_customer
-from dealerhub.db import new_id
+from dealerhub.db import new_id, now
 from dealerhub.dms import queue
+from dealerhub.dms.deal_changes import amortized_payment, apply_changes, balance_of, deal_body
 from dealerhub.dms.deal_schemas import DEAL
+from dealerhub.dms.errors import DealInDms
 from dealerhub.dms.masking import mask_deal
 from dealerhub.dms.models import Deal, Lead
 from dealerhub.errors import InvalidRequest, NotFound
@@ -20,14 +22,17 @@ from dealerhub.pagination import paginate
 from dealerhub.payments.models import PaymentIntent
 from dealerhub.tenancy import Tenant, get_owned, scoped
 
+__all__ = [
+    "amortized_payment",
+    "check_desk",
+    "create_deal",
+    "get_deal",
+    "list_deals",
+    "update_deal",
+]
 
-def amortized_payment(principal: int, apr: Decimal, months: int) -> int:
-    """The level monthly payment (cents) of a simple-interest retail instalment contract."""
-    if apr == 0:
-        return -(-principal // months)
-    r = apr / Decimal(1200)
-    payment = Decimal(principal) * r / (1 - (1 + r) ** -months)
-    return int(payment.quantize(Decimal(1)))
+# What a DMS files a deal under: once it holds the deal, changing these is a new deal.
+LOCKED_IN_DMS = ("customer_id", "currency")
 
 
 def _fail(message: str, param: str) -> None:
@@ -69,17 +74,8 @@ def check_desk(body: dict[str, Any]) -> dict[str, int]:
         "down_payment": f.get("down_payment", 0),
         "amount_financed": f.get("amount_financed", 0),
     }
-    if v.get("price") is not None:
-        balance = (
-            v["price"]
-            + totals["taxes"]
-            + fees
-            + products
-            + totals["tires_cost"]
-            + payoff
-            - allowance
-            - totals["down_payment"]
-        )
+    balance = balance_of(body)
+    if balance is not None:
         if balance < 0:
             _fail(
                 "Down payment and trade equity exceed the price of the deal.",
@@ -123,21 +119,32 @@ def _check_payment_intent(session: Session, tenant: Tenant, pi_id: str, customer
         )
 
 
-def create_deal(session: Session, tenant: Tenant, body: dict[str, Any]) -> Deal:
-    try:
-        get_customer(session, tenant, body["customer_id"])
-    except NotFound as exc:
-        raise InvalidRequest(exc.message, param="customer_id", code="resource_missing") from exc
-    if body.get("lead_id"):
+def _check_references(
+    session: Session, tenant: Tenant, body: dict[str, Any], *, changed: set[str]
+) -> None:
+    """The customer, the lead and the deposit named in ``body`` are this dealer's (in this
+    mode) and belong together; only those ``changed`` (with what depends on them) are read."""
+    customer_id = body["customer_id"]
+    if "customer_id" in changed:
+        try:
+            get_customer(session, tenant, customer_id)
+        except NotFound as exc:
+            raise InvalidRequest(exc.message, param="customer_id", code="resource_missing") from exc
+    if body.get("lead_id") and changed & {"customer_id", "lead_id"}:
         lead = session.scalars(scoped(Lead, tenant).where(col(Lead.id) == body["lead_id"])).first()
-        if lead is None or lead.customer_id != body["customer_id"]:
+        if lead is None or lead.customer_id != customer_id:
             raise InvalidRequest(
-                f"No lead '{body['lead_id']}' for customer '{body['customer_id']}'.",
+                f"No lead '{body['lead_id']}' for customer '{customer_id}'.",
                 param="lead_id",
                 code="resource_missing",
             )
-    if body.get("payment_intent"):
-        _check_payment_intent(session, tenant, body["payment_intent"], body["customer_id"])
+    if body.get("payment_intent") and changed & {"customer_id", "payment_intent"}:
+        _check_payment_intent(session, tenant, body["payment_intent"], customer_id)
+
+
+def create_deal(session: Session, tenant: Tenant, body: dict[str, Any]) -> Deal:
+    """Check the desk's arithmetic and the references, store the deal, queue its sync."""
+    _check_references(session, tenant, body, changed={"customer_id", "lead_id", "payment_intent"})
     totals = check_desk(body)
     finance = dict(body["finance"])
     if finance.get("apr") is not None:
@@ -160,6 +167,68 @@ def create_deal(session: Session, tenant: Tenant, body: dict[str, Any]) -> Deal:
     session.flush()
     record_event(session, tenant, "deal.created", mask_deal(DEAL.dump(deal)))
     queue.enqueue(session, deal)
+    return deal
+
+
+def _in_dms(deal: Deal) -> str | None:
+    """How the DMS holds the deal (its deal number, or a push under way), or None."""
+    if deal.external_id:
+        return f"as deal {deal.external_id}"
+    if deal.sync_lease_until is not None and deal.sync_lease_until > now():
+        return "being sent to it right now"
+    return None
+
+
+def _refuse_moving(deal: Deal, before: dict[str, Any], after: dict[str, Any]) -> None:
+    where = _in_dms(deal)
+    for key in LOCKED_IN_DMS:
+        if where is not None and after[key] != before[key]:
+            raise DealInDms(
+                f"This deal is in the DMS ({where}; sync status {deal.sync_status}), filed "
+                f"under its customer, so its {key} cannot change. Create a new deal instead.",
+                param=key,
+            )
+
+
+def update_deal(session: Session, tenant: Tenant, deal_id: str, changes: dict[str, Any]) -> Deal:
+    """Change a deal under a row lock. The result is checked like a new deal; the amount
+    financed and a retail payment are worked out again unless given. Any change queues
+    the deal for the DMS again with a fresh attempt budget (also a dead one: fixing a
+    rejected deal is how it gets through). A deal the DMS already holds keeps its customer
+    and currency (:class:`DealInDms`). A change that changes nothing is not recorded."""
+    # populate_existing: a caller that read the deal earlier in this transaction gets the
+    # row as it is once locked (a sync may have recorded its DMS number meanwhile).
+    deal = session.scalars(
+        scoped(Deal, tenant)
+        .where(col(Deal.id) == deal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if deal is None:
+        raise NotFound(f"No such deal: '{deal_id}'")
+    before = deal_body(deal)
+    body = apply_changes(before, changes)
+    if body == before:
+        return deal
+    _refuse_moving(deal, before, body)
+    changed = {k for k in ("customer_id", "lead_id", "payment_intent") if body[k] != before[k]}
+    _check_references(session, tenant, body, changed=changed)
+    totals = check_desk(body)
+    snapshot = mask_deal(DEAL.dump(deal))
+    deal.customer_id = body["customer_id"]
+    deal.lead_id = body.get("lead_id")
+    deal.currency = body["currency"]
+    deal.vehicle = body["vehicle"]
+    deal.trade_in = body.get("trade_in")
+    deal.finance = {**body["finance"], "totals": totals}
+    deal.products = body["products"]
+    deal.payment_intent = body.get("payment_intent")
+    deal.metadata_ = body["metadata"]
+    queue.mark_changed(session, deal)
+    session.flush()
+    after = mask_deal(DEAL.dump(deal))
+    previous = {k: snapshot[k] for k in after if k != "dms_sync" and snapshot.get(k) != after[k]}
+    record_event(session, tenant, "deal.updated", after, previous_attributes=previous)
     return deal
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dealerhub.errors import DealerhubError, InvalidRequest
+from dealerhub.errors import DealerhubError, InvalidRequest, InvalidState
 
 
 class AdfInvalid(InvalidRequest):
@@ -16,6 +16,13 @@ class LeadInvalid(InvalidRequest):
     """The lead lacks what a dealer needs to act on it (lead_missing_contact, lead_no_consent)."""
 
     code = "lead_missing_contact"
+
+
+class DealInDms(InvalidState):
+    """400: the change would move a deal the DMS already holds to another customer or
+    currency; a DMS files a deal under its customer, so that is a new deal, not an edit."""
+
+    code = "deal_in_dms"
 
 
 class DmsNotConfigured(DealerhubError):

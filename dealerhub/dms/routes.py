@@ -18,6 +18,7 @@ from dealerhub.dms.deal_schemas import (
     DealListArgsSchema,
     DealListSchema,
     DealSchema,
+    DealUpdateSchema,
 )
 from dealerhub.dms.schemas import (
     LEAD,
@@ -184,6 +185,17 @@ class DealById(MethodView):
     @blp.response(200, DealSchema)
     def get(self, deal_id: str) -> Any:
         return deals.get_deal(session(), tenant(), deal_id)
+
+    @blp.arguments(DealUpdateSchema)
+    @blp.response(200, DealSchema)
+    def patch(self, changes: dict[str, Any], deal_id: str) -> Any:
+        """Update a deal. `vehicle`, `trade_in` and `finance` merge key by key (`null`
+        removes a key; `trade_in: null` the trade-in), `products` and `finance.fees` replace
+        the stored lists, `metadata` merges. The result is checked like a new deal; the
+        amount financed and a retail deal's payment are worked out again unless sent. The
+        deal is synced to the DMS again (a dead one with a fresh attempt budget). Once the DMS
+        holds the deal, its `customer_id` and `currency` cannot change (400 `deal_in_dms`)."""
+        return deals.update_deal(session(), tenant(), deal_id, changes)
 
 
 @blp.route("/dms/sync/failures")

@@ -24,7 +24,7 @@ from dealerhub.errors import InvalidRequest, NotFound
 from dealerhub.events.service import record_event
 from dealerhub.pagination import created_filters, paginate, search
 from dealerhub.search import FieldSpec
-from dealerhub.tenancy import Tenant, scoped
+from dealerhub.tenancy import Tenant, get_owned, scoped
 
 DEFAULT_PROVIDERS = ("dealertrack",)
 DAY = 86400
@@ -316,7 +316,20 @@ def update_lead(
     changes: dict[str, Any],
     provider: str | None = None,
 ) -> Lead:
+    """Change the customer's newest lead (of ``provider``): ``PATCH /dms/leads/{customer_id}``."""
     lead = get_lead_for_customer(session, tenant, customer_id, provider, for_update=True)
+    return _apply_changes(session, tenant, lead, changes)
+
+
+def update_lead_by_id(
+    session: Session, tenant: Tenant, lead_id: str, changes: dict[str, Any]
+) -> Lead:
+    """Change one lead, named by its id (the desk's lead page), under a row lock."""
+    lead = get_owned(session, Lead, lead_id, tenant, name="lead", for_update=True)
+    return _apply_changes(session, tenant, lead, changes)
+
+
+def _apply_changes(session: Session, tenant: Tenant, lead: Lead, changes: dict[str, Any]) -> Lead:
     before = mask_lead(LEAD.dump(lead))
     if "customer" in changes:
         contact = {**lead.contact, **changes["customer"]}

@@ -12,7 +12,9 @@ from dealerhub.staff import (
     views_auth,
     views_credit,
     views_customers,
+    views_deal_edit,
     views_deals,
+    views_gateways,
     views_home,
     views_integrations,
     views_invoices,
@@ -26,9 +28,11 @@ VIEW_MODULES = (
     views_customers,
     views_credit,
     views_deals,
+    views_deal_edit,
     views_payments,
     views_invoices,
     views_admin,
+    views_gateways,
     views_integrations,
 )
 

@@ -131,20 +131,13 @@ def lead(lead_id: str) -> Response:
 def lead_status(lead_id: str) -> Response:
     """Record the lead's progress (contacted, qualified …): the API's update, sent to the
     DMS like any other change."""
-    lead_row = get_owned(session(), Lead, lead_id, tenant(), name="lead")
+    get_owned(session(), Lead, lead_id, tenant(), name="lead")  # 404 before a form error
     new = request.form.get("status", "")
     try:
         if new not in LEAD_STATUSES:
             raise forms.FormErrors({"status": f"Must be one of: {', '.join(LEAD_STATUSES)}."})
-        forms.run(
-            lambda: dms.update_lead(
-                session(),
-                tenant(),
-                lead_row.customer_id,
-                {"status": new},
-                lead_row.service_provider,
-            )
-        )
+        # This lead, by its id: a returning shopper's customer has more than one.
+        forms.run(lambda: dms.update_lead_by_id(session(), tenant(), lead_id, {"status": new}))
     except forms.FormErrors as exc:
         return _lead_page(lead_id, exc.errors, exc.status)
     audit("lead.status_changed", lead_id, to=new)

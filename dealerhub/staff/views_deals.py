@@ -26,7 +26,8 @@ from dealerhub.staff.desk import audit, render, tenant, view
 from dealerhub.staff.roles import Permission
 from dealerhub.tradein import service as tradein
 
-PRODUCT_ROWS = 3
+PRODUCT_ROWS = 3  # empty rows on a new deal
+MAX_PRODUCT_ROWS = 20  # rows read from a form (a saved deal may have more than three)
 _CREATE = DealCreateSchema()
 
 
@@ -93,9 +94,26 @@ def _money_field(form: Mapping[str, str], name: str, errors: dict[str, str]) -> 
         return 0
 
 
-def _body(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The API's deal body from the desk form, with amount financed and payment worked out
-    by ``dms.deals`` (the balance via its cash-deal check, the payment by its amortisation)."""
+def _products(form: Mapping[str, str], errors: dict[str, str]) -> list[dict[str, Any]]:
+    products = []
+    for i in range(MAX_PRODUCT_ROWS):
+        name = form.get(f"products.{i}.name", "").strip()
+        if name:
+            product: dict[str, Any] = {
+                "name": name,
+                "price": _money_field(form, f"products.{i}.price", errors),
+                "cost": _money_field(form, f"products.{i}.cost", errors),
+            }
+            if form.get(f"products.{i}.type", "").strip():  # kept from a saved deal
+                product["type"] = form[f"products.{i}.type"].strip()
+            products.append(product)
+    return products
+
+
+def parse_form(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The fields the desk shows as the API's values (cents, integers, a decimal APR), with
+    the errors of the ones that cannot be read. ``finance`` has ``apr`` and ``term_months``
+    unless the deal is cash; the amount financed and payment are worked out by the caller."""
     errors: dict[str, str] = {}
     vehicle: dict[str, Any] = forms.blank_to_none(form, "vin", "make", "model", "trim")
     if "vin" in vehicle:
@@ -113,66 +131,69 @@ def _body(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
             trade["year"] = trade_year
         trade["allowance"] = _money_field(form, "trade_allowance", errors)
         trade["payoff"] = _money_field(form, "trade_payoff", errors)
-    products = []
-    for i in range(PRODUCT_ROWS):
-        name = form.get(f"products.{i}.name", "").strip()
-        if name:
-            products.append(
-                {
-                    "name": name,
-                    "price": _money_field(form, f"products.{i}.price", errors),
-                    "cost": _money_field(form, f"products.{i}.cost", errors),
-                }
-            )
     kind = form.get("finance_type") or "retail"
     finance: dict[str, Any] = {
         "type": kind,
         "down_payment": _money_field(form, "down_payment", errors),
         "taxes": _money_field(form, "taxes", errors),
     }
+    if form.get("lender", "").strip():
+        finance["lender"] = form["lender"].strip()
+    if kind != "cash":
+        try:
+            finance["apr"] = Decimal(form.get("apr", "").strip() or "x")
+        except InvalidOperation:
+            errors["apr"] = "Enter the APR, e.g. 6.9."
+        term = _int(form, "term_months")
+        if term is None:
+            errors["term_months"] = "Enter the term in months."
+        else:
+            finance["term_months"] = term
     body: dict[str, Any] = {
         "customer_id": form.get("customer", "").strip(),
         "currency": "usd",
         "vehicle": vehicle,
         "trade_in": trade,
         "finance": finance,
-        "products": products,
+        "products": _products(form, errors),
     }
-    if form.get("lender", "").strip():
-        finance["lender"] = form["lender"].strip()
+    return body, errors
+
+
+def _body(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The API's deal body from the desk form, with amount financed and payment worked out
+    by ``dms.deals`` (the balance via its cash-deal check, the payment by its amortisation)."""
+    body, errors = parse_form(form)
     if errors:
         return body, errors
+    finance = body["finance"]
+    apr, term = finance.pop("apr", None), finance.pop("term_months", None)
     try:
         # The balance to finance is the DMS area's arithmetic: a cash check of the same deal.
         balance = deals.check_desk({**body, "finance": {**finance, "type": "cash"}})["balance_due"]
     except DealerhubError as exc:
-        return body, {_field(exc.param): exc.message}
-    if kind != "cash":
-        try:
-            apr = Decimal(form.get("apr", "").strip() or "x")
-        except InvalidOperation:
-            errors["apr"] = "Enter the APR, e.g. 6.9."
-            apr = Decimal(0)
-        term = _int(form, "term_months")
-        if term is None:
-            errors["term_months"] = "Enter the term in months."
-        if not errors and term is not None:
-            finance.update(
-                amount_financed=balance,
-                apr=str(apr),
-                term_months=term,
-                monthly_payment=deals.amortized_payment(balance, apr, term)
-                if balance > 0 and Decimal(0) <= apr <= Decimal(40) and 1 <= term <= 96
-                else 0,
-            )
+        return body, {field_for(exc.param): exc.message}
+    if apr is not None and term is not None:
+        finance.update(
+            amount_financed=balance,
+            apr=str(apr),
+            term_months=term,
+            monthly_payment=deals.amortized_payment(balance, apr, term)
+            if balance > 0 and Decimal(0) <= apr <= Decimal(40) and 1 <= term <= 96
+            else 0,
+        )
     return body, errors
 
 
-def _field(param: str | None) -> str:
+def field_for(param: str | None) -> str:
     """The desk's input for an API field (``finance.down_payment`` → ``down_payment``)."""
     if not param:
         return "_form"
+    if param.startswith("products."):
+        return param  # products.<i>.price is the row's input
     name = param.split(".")[-1]
+    if param.startswith("trade_in.") and name in ("vin", "year", "make", "model"):
+        return f"trade_{name}"
     return {
         "customer_id": "customer",
         "allowance": "trade_allowance",
@@ -180,7 +201,7 @@ def _field(param: str | None) -> str:
     }.get(name, name)
 
 
-def _quote(body: dict[str, Any]) -> dict[str, Any]:
+def quote_of(body: dict[str, Any]) -> dict[str, Any]:
     f = body["finance"]
     return {
         "amount_financed": f.get("amount_financed"),
@@ -190,8 +211,26 @@ def _quote(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _desk_page(errors: dict[str, str] | None = None, status: int = 200, **extra: Any) -> Response:
-    form = request.form if request.method == "POST" else request.args
+def desk_page(
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    *,
+    form: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """The deal desk (new or, with ``deal`` in ``extra``, editing a saved deal)."""
+    if form is None:
+        form = request.form if request.method == "POST" else request.args
+    context: dict[str, Any] = {
+        "deal": None,
+        "action_url": url_for("staff.deal_new"),
+        "drill_url": url_for("staff.deal_new"),
+        "quote_url": url_for("staff.deal_quote"),
+        "type_options": ["retail", "cash"],
+        "product_rows": range(PRODUCT_ROWS),
+        "cur": "USD",
+        **extra,
+    }
     return render(
         "staff/deal_new.html",
         status=status,
@@ -199,8 +238,7 @@ def _desk_page(errors: dict[str, str] | None = None, status: int = 200, **extra:
         errors=errors or {},
         drill=_drill_down(request.args),
         conditions=CONDITIONS,
-        product_rows=range(PRODUCT_ROWS),
-        **extra,
+        **context,
     )
 
 
@@ -209,17 +247,17 @@ def deal_new() -> Response:
     """GET: the desk (and the trade-in drill-down). POST ``action=quote``: the payment;
     ``action=create``: the deal, queued for the DMS."""
     if request.method == "GET":
-        return _desk_page()
+        return desk_page()
     body, errors = _body(request.form)
     if errors:
-        return _desk_page(errors, 400)
+        return desk_page(errors, 400)
     if request.form.get("action") == "quote":
-        return _desk_page(quote=_quote(body))
+        return desk_page(quote=quote_of(body))
     try:
         data = forms.load(_CREATE, {k: v for k, v in body.items() if v is not None})
         deal = forms.run(lambda: deals.create_deal(session(), tenant(), data))
     except forms.FormErrors as exc:
-        return _desk_page({_field(k): v for k, v in exc.errors.items()}, exc.status)
+        return desk_page({field_for(k): v for k, v in exc.errors.items()}, exc.status)
     audit(
         "deal.created",
         deal.id,
@@ -234,7 +272,7 @@ def deal_new() -> Response:
 def deal_quote() -> Response:
     """The payment panel alone, for the desk's script (the same arithmetic as above)."""
     body, errors = _body(request.form)
-    return render("staff/_quote.html", quote=None if errors else _quote(body), errors=errors)
+    return render("staff/_quote.html", quote=None if errors else quote_of(body), errors=errors)
 
 
 @view("/deals/<deal_id>", Permission.DEALS)

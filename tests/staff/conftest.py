@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from sqlmodel import col, select
+from werkzeug.serving import make_server
 
 from dealerhub.audit import AuditEntry
 from dealerhub.db import new_id
@@ -105,3 +108,38 @@ def audit_actions(app: Any, dealer_id: str, actor_id: str | None = None) -> list
         return [
             (r.action, r.actor) for r in rows if actor_id is None or r.actor == f"staff:{actor_id}"
         ]
+
+
+# --- real-browser tests (tests/staff/browsing.py has the skip and the helpers) ---------------
+
+
+@pytest.fixture(scope="module")
+def server(app: Any) -> Iterator[str]:
+    """The app served on 127.0.0.1 in a thread, for the browser."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()

@@ -5,77 +5,16 @@ served on 127.0.0.1. Skipped, with the reason, where /usr/bin/chromium is not in
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
-from werkzeug.serving import make_server
 
 from tests.billing.conftest import customer, ok
 from tests.configuration.conftest import PASSWORD as P12_PASSWORD
 from tests.configuration.pki import client_p12
-from tests.staff.conftest import PASSWORD, email
+from tests.staff.browsing import BROWSER_TESTS, Shots, log_in
+from tests.staff.conftest import email
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="no browser: /usr/bin/chromium is missing (apt-get install chromium)",
-    ),
-]
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-
-
-@pytest.fixture(scope="module")
-def server(app: Any) -> Iterator[str]:
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
-
-
-class Shots:
-    def __init__(self, page: Any, folder: Path) -> None:
-        self.page, self.folder = page, folder
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def __call__(self, name: str) -> Path:
-        path = self.folder / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
-
-
-def log_in(page: Any, server: str, dealer: Any, role: str) -> None:
-    page.goto(f"{server}/staff/")
-    assert page.url.startswith(f"{server}/staff/login")
-    page.get_by_label("E-mail").fill(email(dealer, role))
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{server}/staff/")
+pytestmark = BROWSER_TESTS
 
 
 def test_desk_end_to_end(

@@ -14,7 +14,7 @@ from dealerhub.credit.models import CreditCheck
 from dealerhub.dms.models import Deal, Lead
 from dealerhub.tradein import service as tradein
 from tests.billing.conftest import customer
-from tests.dms.conftest import post_lead
+from tests.dms.conftest import lead_body, post_lead
 from tests.staff.conftest import Desk, audit_actions
 
 SSN = "401-23-4567"
@@ -285,3 +285,32 @@ def test_lead_page_adf_and_status_change(app: Any, api: Any, desk: Desk) -> None
         assert any(e.action == "lead.status_changed" for e in entries)
     bad = desk.post(f"/staff/leads/{lead['id']}/status", {"status": "sold"})
     assert bad.status_code == 400 and "Must be one of" in bad.get_data(as_text=True)
+
+
+def test_status_change_updates_the_lead_being_viewed_not_the_newest(
+    app: Any, api: Any, desk: Desk
+) -> None:
+    """A returning shopper has two leads from the same provider (the first is outside the
+    merge window); changing the older one's status at the desk changes that one."""
+    first = post_lead(api).get_json()
+    with app.extensions["db"].transaction() as session:
+        session.get(Lead, first["id"]).created -= 40 * 86400
+    second = post_lead(api, lead_body(source="returning")).get_json()
+    assert second["id"] != first["id"] and second["customer_id"] == first["customer_id"]
+    desk.login("finance")
+    response = desk.post(f"/staff/leads/{first['id']}/status", {"status": "lost"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.extensions["db"].transaction(write=False) as session:
+        assert session.get(Lead, first["id"]).status == "lost"
+        assert session.get(Lead, second["id"]).status == "new"
+
+
+def test_status_change_of_another_dealers_lead_is_a_404(app: Any, client: Any, desk: Desk) -> None:
+    from tests.conftest import Api, make_dealer
+
+    other = Api(client, make_dealer(app, "Other Motors").secret_key)
+    theirs = post_lead(other).get_json()
+    desk.login("manager")
+    assert desk.post(f"/staff/leads/{theirs['id']}/status", {"status": "lost"}).status_code == 404
+    with app.extensions["db"].transaction(write=False) as session:
+        assert session.get(Lead, theirs["id"]).status == "new"
