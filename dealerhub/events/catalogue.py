@@ -26,6 +26,7 @@ EVENT_TYPES: dict[str, str] = {
     "deal.created": "A deal was created.",
     "deal.sync_failed": "A deal could not be pushed to the DMS (dead-lettered).",
     "deal.synced": "A deal was pushed to the DMS.",
+    "deal.updated": "A deal changed.",
     "invoice.created": "An invoice draft was created.",
     "invoice.deleted": "An invoice draft was deleted.",
     "invoice.finalized": "An invoice was finalized (numbered, payable).",
