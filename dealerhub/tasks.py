@@ -124,7 +124,10 @@ def _broker_settings(settings: Settings) -> dict[str, Any]:
         for sub in ("queue", "processed", "control"):
             Path(folder, sub).mkdir(parents=True, exist_ok=True)
         return {
-            "broker_url": f"{embedded_broker.SCHEME}://",
+            # With a host: without one kombu logs "No hostname was supplied. Reverting to
+            # default 'localhost'" on every connection it builds (its virtual transports
+            # default the host to localhost; the filesystem transport never uses it).
+            "broker_url": f"{embedded_broker.SCHEME}://localhost//",
             "broker_transport_options": {
                 "data_folder_in": f"{folder}/queue",
                 "data_folder_out": f"{folder}/queue",

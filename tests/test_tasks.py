@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -12,7 +13,8 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from dealerhub.app import create_app
-from dealerhub.tasks import backoff, celery
+from dealerhub.config import load_settings
+from dealerhub.tasks import backoff, celery, enqueue_now
 from tests import toy
 from tests.conftest import BROKER_URL, Api, bind_tasks_to, make_dealer
 
@@ -131,3 +133,28 @@ def test_webhook_work_has_a_queue_of_its_own(app):
     assert queue_of(payment_jobs.SETTLE_PAYMENT) == queue_name(settings, "default")
     assert queue_of(payment_jobs.SETTLE_REFUND) == queue_name(settings, "default")
     assert queue_name(settings, "webhooks") == f"{queue_name(settings, 'default')}.webhooks"
+
+
+def test_the_embedded_broker_builds_connections_without_a_warning(
+    app: Any, base_settings: Any, tmp_path: Any, caplog: Any, recwarn: Any
+) -> None:
+    # The broker URL a fresh install gets (DEALERHUB_BROKER_URL unset): kombu warned "No
+    # hostname was supplied. Reverting to default 'localhost'" for every connection it
+    # built on it, in every process that sent a task.
+    default = load_settings({"DEALERHUB_DATA_DIR": str(tmp_path)}).broker_url
+    assert default.startswith("filesystem://")
+    settings = base_settings.with_overrides(tasks_eager=False, broker_url=default)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            create_app(settings)
+            connection = celery.connection_for_write()
+            assert "localhost" in connection.as_uri()
+            connection.clone().release()
+            connection.release()
+            assert enqueue_now("dealerhub.purge_idempotency_keys")  # through the producer pool
+    finally:
+        bind_tasks_to(app)
+    kombu = [r.getMessage() for r in caplog.records if r.name.startswith("kombu")]
+    assert not [m for m in kombu if "hostname" in m.lower()], kombu
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert len(recwarn) == 0, [str(w.message) for w in recwarn]
