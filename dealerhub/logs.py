@@ -17,8 +17,11 @@ from stdnum import luhn
 from dealerhub.context import dealer_id_var, request_id_var
 
 # Not after a decimal point: the fractional part of a duration ("0.4499663746974547s") is
-# not a card number, even when its digits happen to pass the Luhn check.
+# not a card number, even when its digits happen to pass the Luhn check. ``_CARD`` finds
+# text that may hold one (13 to 19 digits, single spaces or hyphens between them), cheaply;
+# ``_DIGIT_RUN`` then takes each whole run of digit groups apart (see ``_mask_cards``).
 _CARD = re.compile(r"(?<![\d.])(?:\d[ -]?){12,18}\d(?!\d)")
+_DIGIT_RUN = re.compile(r"(?<![\d.])\d+(?:[ -]\d+)*")
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # Client secrets first: they contain an object id that the other patterns would split.
     (re.compile(r"\b((?:pi|seti)_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+"), r"\1_secret_********"),
@@ -39,18 +42,49 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-def _mask_card(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    if 13 <= len(digits) <= 19 and luhn.is_valid(digits):
-        return "*" * (len(digits) - 4) + digits[-4:]
-    return match.group(0)
+def _mask_cards(match: re.Match[str]) -> str:
+    """Mask every card number in a run of digit groups (``_DIGIT_RUN``).
+
+    A card is a span of whole groups with 13 to 19 digits that passes the Luhn check. The
+    run is searched span by span, not taken whole: beside another number ("/customers/
+    4242…4242 401" in an access log line, "order 12 4242…") the whole run fails the check.
+    Every group of every such span is masked (a chance Luhn match may hide a little more).
+    """
+    text = match.group(0)
+    spans = [(group.start(), group.end()) for group in re.finditer(r"\d+", text)]
+    groups = [text[start:end] for start, end in spans]
+    covered = [False] * len(groups)
+    for first in range(len(groups)):
+        digits = ""
+        for last in range(first, len(groups)):
+            digits += groups[last]
+            if len(digits) > 19:
+                break
+            if len(digits) >= 13 and luhn.is_valid(digits):
+                covered[first : last + 1] = [True] * (last + 1 - first)
+    out: list[str] = []
+    pos = first = 0
+    while first < len(groups):
+        if not covered[first]:
+            first += 1
+            continue
+        last = first
+        while last + 1 < len(groups) and covered[last + 1]:
+            last += 1
+        digits = "".join(groups[first : last + 1])
+        out += [text[pos : spans[first][0]], "*" * (len(digits) - 4) + digits[-4:]]
+        pos = spans[last][1]
+        first = last + 1
+    return "".join(out) + text[pos:]
 
 
 def mask_sensitive(text: str) -> str:
     """Replace API keys, client secrets, SSNs, card numbers and password values in ``text``."""
     for pattern, repl in _PATTERNS:
         text = pattern.sub(repl, text)
-    return _CARD.sub(_mask_card, text)
+    if _CARD.search(text) is None:
+        return text
+    return _DIGIT_RUN.sub(_mask_cards, text)
 
 
 _base_factory = logging.getLogRecordFactory()

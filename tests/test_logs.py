@@ -120,3 +120,21 @@ def test_durations_are_not_taken_for_card_numbers():
     lines = [f"task succeeded in {rng.random()}s" for _ in range(500)]
     assert [mask_sensitive(line) for line in lines] == lines
     assert mask_sensitive("card 4242424242424242.") == "card ************4242."
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # An access log line: the status follows the path (the greedy card pattern took
+        # "4242…4242 401" as one 19-digit run that fails the Luhn check, and left it clear).
+        (
+            "GET /payment/customers/4242424242424242 401",
+            "GET /payment/customers/************4242 401",
+        ),
+        ("order 12 4242424242424242", "order 12 ************4242"),
+        ("4000 0566 5566 5556 401", "************5556 401"),
+        ("1234567890123 4242-4242-4242-4242", "1234567890123 ************4242"),
+    ],
+)
+def test_a_card_number_beside_another_number_is_masked(text, masked):
+    assert mask_sensitive(text) == masked
