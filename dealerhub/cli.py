@@ -201,7 +201,8 @@ def keys_rotate_encryption(ctx: Context) -> None:
 
 
 def _celery_argv(*extra: str) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "dealerhub.worker", *extra]
+    # --quiet: no banner on stdout; dealerhub.worker logs what it says as one log line.
+    return [sys.executable, "-m", "celery", "-A", "dealerhub.worker", "--quiet", *extra]
 
 
 def _require_free_port(host: str, port: int) -> None:

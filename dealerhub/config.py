@@ -119,6 +119,15 @@ def _load_or_create_secret_key(data_dir: Path) -> Secret:
     return Secret(path.read_text().strip())
 
 
+def load_log_settings(environ: Mapping[str, str] | None = None) -> tuple[str, bool]:
+    """``(level, json)`` from ``DEALERHUB_LOG_LEVEL`` and ``DEALERHUB_LOG_JSON``, without
+    :func:`load_settings`'s side effects (it creates development keys): for a process that
+    only needs to log, such as gunicorn's arbiter."""
+    env_vars = os.environ if environ is None else environ
+    level = env_vars.get("DEALERHUB_LOG_LEVEL", "INFO").upper()
+    return level, _bool(env_vars.get("DEALERHUB_LOG_JSON"), default=True)
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from ``DEALERHUB_*`` variables; refuse unsafe production setups."""
     env_vars = os.environ if environ is None else environ
@@ -133,6 +142,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     data_dir = Path(get("DATA_DIR", "var")).resolve()
     database_url = get("DATABASE_URL") or f"sqlite:///{data_dir / 'dealerhub.sqlite3'}"
     broker_url = get("BROKER_URL") or f"filesystem://{data_dir / 'broker'}"
+    log_level, log_json = load_log_settings(env_vars)
 
     raw_keys = [k.strip() for k in get("ENCRYPTION_KEYS").split(",") if k.strip()]
     if raw_keys:
@@ -156,8 +166,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=Secret(secret_key),
         encryption_keys=keys,
         certs_dir=Path(get("CERTS_DIR", "certs")).resolve(),
-        log_level=get("LOG_LEVEL", "INFO").upper(),
-        log_json=_bool(get("LOG_JSON"), default=True),
+        log_level=log_level,
+        log_json=log_json,
         tasks_eager=_bool(get("TASKS_EAGER")),
         idempotency_ttl_hours=int(get("IDEMPOTENCY_TTL_HOURS", "24")),
         webhook_allow_private=_bool(get("WEBHOOK_ALLOW_PRIVATE")),

@@ -6,11 +6,15 @@ Masking happens twice: when a record is created (so every handler, including pyt
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import logging
+import os
 import re
 import sys
-from typing import Any
+import threading
+from typing import IO, Any
 
 from stdnum import luhn
 
@@ -150,14 +154,33 @@ class TextFormatter(logging.Formatter):
         return mask_sensitive(super().format(record))
 
 
-def configure_logging(level: str = "INFO", *, json_output: bool = True) -> None:
-    """Install masking on every record and one stderr handler on the root logger."""
+# The process's original stderr once :func:`capture_output` has turned descriptors 1 and 2
+# into pipes that feed the log: log lines are written here, never back into those pipes.
+_output: IO[str] | None = None
+
+
+class _Handler(logging.StreamHandler[IO[str]]):
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        if _output is None:
+            super().handleError(record)
+        # Otherwise logging's report would go to stderr, which is read back into the log and
+        # would fail the same way, forever: drop it.
+
+
+def configure_logging(
+    level: str = "INFO", *, json_output: bool = True, capture_warnings: bool = False
+) -> None:
+    """Install masking on every record and one stderr handler on the root logger.
+
+    ``capture_warnings`` (server processes) sends ``warnings.warn`` through the log as
+    records of the ``py.warnings`` logger instead of bare text on stderr.
+    """
     logging.setLogRecordFactory(_masking_factory)
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_dealerhub", False):
             root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _Handler(_output or sys.stderr)
     handler._dealerhub = True  # type: ignore[attr-defined]  # marks our handler for reconfigure
     handler.setFormatter(
         JsonFormatter()
@@ -166,3 +189,61 @@ def configure_logging(level: str = "INFO", *, json_output: bool = True) -> None:
     )
     root.addHandler(handler)
     root.setLevel(level)
+    if capture_warnings:
+        logging.captureWarnings(True)
+
+
+def capture_output() -> None:
+    """Make every line this process (and the children it forks) writes to file descriptors 1
+    and 2 a log record, of the ``stdout`` (INFO) or ``stderr`` (WARNING) logger: ``print``,
+    tracebacks Python writes itself, and text libraries write to the descriptor directly
+    (Celery's shutdown notices). Log lines go to the original stderr. Call it once
+    :func:`configure_logging` ran, in a long-running process only (a command's own output
+    on stdout would become log lines too)."""
+    global _output
+    if _output is not None:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    _output = open(  # noqa: SIM115 - lives as long as the process
+        os.dup(2), "w", buffering=1, encoding="utf-8", errors="backslashreplace"
+    )
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, "_dealerhub", False) and isinstance(handler, logging.StreamHandler):
+            handler.setStream(_output)
+    pumps = []
+    for fd, name, level in ((1, "stdout", logging.INFO), (2, "stderr", logging.WARNING)):
+        read_end, write_end = os.pipe()
+        os.dup2(write_end, fd)
+        os.close(write_end)
+        pump = threading.Thread(
+            target=_pump,
+            args=(read_end, logging.getLogger(name), level),
+            name=f"log-{name}",
+            daemon=True,
+        )
+        pump.start()
+        pumps.append(pump)
+    atexit.register(_release_output, pumps)
+
+
+def _pump(fd: int, logger: logging.Logger, level: int) -> None:
+    with open(fd, encoding="utf-8", errors="backslashreplace") as lines:
+        for line in lines:
+            text = line.rstrip()
+            if text:
+                logger.log(level, text)
+
+
+def _release_output(pumps: list[threading.Thread]) -> None:
+    """At exit: point descriptors 1 and 2 back at the original stderr, so the pipes close
+    and the pumps log what is still in them before the process ends."""
+    if _output is None:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed or broken stream
+            stream.flush()
+    for fd in (1, 2):
+        os.dup2(_output.fileno(), fd)
+    for pump in pumps:
+        pump.join(timeout=2)

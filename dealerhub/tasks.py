@@ -202,6 +202,9 @@ def init_celery(
         worker_prefetch_multiplier=1,
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2},
         broker_connection_retry_on_startup=True,
+        # Worker and beat log through dealerhub's handler (dealerhub.worker); should Celery
+        # ever set logging up itself, it must not remove that handler from the root logger.
+        worker_hijack_root_logger=False,
         beat_schedule=schedule,
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         timezone="UTC",

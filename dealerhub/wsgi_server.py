@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
+
+from dealerhub.config import load_log_settings
+from dealerhub.logs import configure_logging
+
+
+class GunicornLogger(glogging.Logger):
+    """gunicorn's logger, writing through dealerhub's log handler (JSON or text as configured,
+    masked) instead of its own text handlers: the arbiter's "Listening at" and "Booting
+    worker" lines look like every other line. Running gunicorn by hand, pass
+    ``--logger-class dealerhub.wsgi_server.GunicornLogger``."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)  # also on a configuration reload (SIGHUP)
+        level, json_output = load_log_settings()
+        configure_logging(level, json_output=json_output, capture_warnings=True)
+        for logger in (self.error_log, self.access_log):
+            for handler in list(logger.handlers):
+                if getattr(handler, "_gunicorn", False):  # how gunicorn marks its own
+                    logger.removeHandler(handler)
+            logger.setLevel(logging.NOTSET)  # DEALERHUB_LOG_LEVEL, on the root, decides
+            logger.propagate = True
 
 
 class _Gunicorn(BaseApplication):
@@ -29,6 +52,7 @@ def run_gunicorn(bind: str, *, workers: int, threads: int, app_factory: Callable
             "workers": workers,
             "threads": threads,
             "worker_class": "dealerhub.gunicorn_worker.JsonErrorWorker",
+            "logger_class": GunicornLogger,
             "timeout": 120,
             "graceful_timeout": 30,
             "accesslog": None,  # the app logs every request itself, as JSON with its request id
