@@ -18,7 +18,8 @@ def main(argv: list[str]) -> None:
     lock = wait_for_lock(data_dir / "beat.lock")
     os.set_inheritable(lock, False)  # held by this process only, for its whole life
     schedule = str(data_dir / "celerybeat-schedule")
-    app.start(["beat", "--schedule", schedule, "--loglevel", "INFO", *argv])
+    # --quiet: no banner on stdout (dealerhub.worker has beat log through dealerhub's handler).
+    app.start(["--quiet", "beat", "--schedule", schedule, "--loglevel", "INFO", *argv])
 
 
 if __name__ == "__main__":

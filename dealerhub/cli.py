@@ -15,6 +15,7 @@ from dealerhub.app import AREAS, create_app
 from dealerhub.clikit import DEALER, Context, pass_ctx
 from dealerhub.db import metadata
 from dealerhub.dealers.service import create_dealer, list_dealers, roll_keys
+from dealerhub.logs import configure_logging
 from dealerhub.simulators.catalog import SIMULATORS
 from dealerhub.simulators.server import serve_forever
 from dealerhub.supervisor import (
@@ -202,7 +203,7 @@ def keys_rotate_encryption(ctx: Context) -> None:
 
 def _celery_argv(*extra: str) -> list[str]:
     # --quiet: no banner on stdout; dealerhub.worker logs what it says as one log line.
-    return [sys.executable, "-m", "celery", "-A", "dealerhub.worker", "--quiet", *extra]
+    return [sys.executable, "-m", "celery", "--quiet", "-A", "dealerhub.worker", *extra]
 
 
 def _require_free_port(host: str, port: int) -> None:
@@ -297,7 +298,10 @@ def worker(
     if beat:
         # One worker per role, so a webhook backlog never delays settlement, and not Celery's
         # embedded beat (``-B``: a child of the worker that outlived a killed worker and then
-        # ran beside the next one) but the locked one, all supervised by this process.
+        # ran beside the next one) but the locked one, all supervised by this process, which
+        # logs like them (it builds no app, so nothing else configures its logging).
+        settings = ctx.settings
+        configure_logging(settings.log_level, json_output=settings.log_json, capture_warnings=True)
         children: dict[str, list[str]] = {}
         for role in roles:
             name = "worker" if role == "default" else role

@@ -1,6 +1,7 @@
 """One log format: everything `dealerhub serve` and its processes write (gunicorn's arbiter
-and workers, the app, the Celery worker with beat, Python warnings, Celery's own notices) is
-one JSON object a line with the same fields, masked; `DEALERHUB_LOG_JSON=0` keeps text."""
+and workers, the app, the supervisor, the Celery worker and the beat, Python warnings,
+Celery's own notices) is one JSON object a line with the same fields, masked;
+`DEALERHUB_LOG_JSON=0` keeps text."""
 
 from __future__ import annotations
 
@@ -130,6 +131,7 @@ def test_serve_writes_one_masked_json_object_a_line(tmp_path: Path) -> None:
         assert _wait_for(lambda: logged("celery.app.trace", r"succeeded in"), 60), (
             output.read_text()
         )
+        assert _wait_for(lambda: logged("celery.beat", r"beat: Starting"), 60)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
         # The worker finishes its warm shutdown after the server has gone.
@@ -153,7 +155,10 @@ def test_serve_writes_one_masked_json_object_a_line(tmp_path: Path) -> None:
     gunicorn = " | ".join(by_logger["gunicorn.error"])
     assert "Listening at: " in gunicorn and "Booting worker" in gunicorn
     assert "Handling signal: term" in gunicorn
+    # The process that supervises the worker and the beat builds no app: it logs all the same.
+    assert any(m.startswith("started worker") for m in by_logger["dealerhub.supervisor"])
     assert any("ready." in m for m in by_logger["celery.apps.worker"])
+    assert any("Starting" in m for m in by_logger["celery.beat"])
     assert any("received" in m for m in by_logger["celery.worker.strategy"])
     # Celery writes its shutdown notice straight to the descriptor: a log line all the same.
     assert any("Warm shutdown" in m for m in by_logger["stdout"])
