@@ -44,6 +44,6 @@ def log_startup(sender: str, instance: Any, **_kwargs: Any) -> None:
         celery_package.__version__,
         broker,
         instance.concurrency,
-        ",".join(sorted(instance.app.amqp.queues)),
+        ",".join(sorted(instance.app.amqp.queues.consume_from)),  # after -Q/--queues
         len(tasks),
     )

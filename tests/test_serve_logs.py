@@ -111,7 +111,7 @@ def test_serve_writes_one_masked_json_object_a_line(tmp_path: Path) -> None:
                 for line in text.splitlines()
             )
 
-        assert _wait_for(lambda: logged("celery.apps.worker", r"celery@\S+ ready\."), 90), (
+        assert _wait_for(lambda: logged("celery.apps.worker", r"\S+@\S+ ready\."), 90), (
             output.read_text()
         )
         assert _wait_for(lambda: _get(f"http://127.0.0.1:{port}/healthz") == 200, 30)
