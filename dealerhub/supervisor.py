@@ -66,6 +66,7 @@ class Supervisor:
         self.interval = interval
         self.clock = clock
         self._stopping = threading.Event()
+        self._stop_timeout = 30.0
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -79,6 +80,10 @@ class Supervisor:
         while not self._stopping.is_set():
             self.poll_once()
             self._stopping.wait(self.interval)
+        # Stopped from the thread that started the children: their parent-death signal
+        # follows this thread, so exiting it first would SIGTERM them a second time (a
+        # Python child then dies with "Exception ignored … SystemExit" mid-shutdown).
+        self._stop_children(self._stop_timeout)
 
     def poll_once(self) -> None:
         """Start children that are not running and whose backoff has passed."""
@@ -122,9 +127,14 @@ class Supervisor:
         finish the running tasks, so the pool itself is not signalled), then SIGKILL each
         child's whole process group once it has exited or after ``timeout`` seconds."""
         with self._lock:
+            self._stop_timeout = timeout
             self._stopping.set()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=timeout + 20)
+        else:  # never started: children (if any) came from poll_once in this thread
+            self._stop_children(timeout)
+
+    def _stop_children(self, timeout: float) -> None:
         procs = [c.proc for c in self.children if c.proc is not None]
         for proc in procs:
             with contextlib.suppress(ProcessLookupError):

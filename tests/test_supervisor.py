@@ -147,3 +147,25 @@ def test_a_second_beat_process_waits_for_the_first(tmp_path):
             holder.wait(timeout=10)
         if holder.stdout is not None:
             holder.stdout.close()
+
+
+def test_children_are_stopped_by_the_thread_that_started_them(monkeypatch):
+    """A child's parent-death signal follows the thread that started it, so that thread
+    must outlive its children: stopping them from another thread after it exited SIGTERMed
+    them twice (beat then died with "Exception ignored … SystemExit" mid-shutdown)."""
+    import threading
+
+    sup = Supervisor({"worker": SLEEPER}, interval=0.05)
+    stopped_by: list[str] = []
+    real = sup._stop_children
+
+    def record(timeout: float) -> None:
+        stopped_by.append(threading.current_thread().name)
+        real(timeout)
+
+    monkeypatch.setattr(sup, "_stop_children", record)
+    sup.start()
+    assert wait_until(lambda: sup.children[0].proc is not None)
+    sup.stop(timeout=5)
+    assert stopped_by == ["supervisor"]
+    assert not any(alive(pid) for pid in sup.children[0].pids)
