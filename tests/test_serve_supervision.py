@@ -36,6 +36,17 @@ def descendants(pid: int, pattern: str) -> list[int]:
     return [p for child in children(pid, "") for p in children(child, pattern)]
 
 
+def session_ends(sid: int) -> bool:
+    """Whether every process of session ``sid`` is gone within 20 s (a worker's pool
+    children may need a moment after its main process has exited)."""
+
+    def empty() -> bool:
+        found = subprocess.run(["pgrep", "-s", str(sid)], capture_output=True, text=True)
+        return not found.stdout.strip()
+
+    return bool(wait_for(empty, 20))
+
+
 def wait_for(predicate, timeout: float = 60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -95,15 +106,7 @@ def test_serve_restarts_a_killed_worker_and_runs_one_beat(tmp_path):
         assert health()["status"] == "ok"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
-        leftovers = wait_for(
-            lambda: (
-                not subprocess.run(
-                    ["pgrep", "-s", str(proc.pid)], capture_output=True, text=True, check=False
-                ).stdout.strip()
-            ),
-            20,
-        )
-        assert leftovers, "processes of the server's session outlived it"
+        assert session_ends(proc.pid), "processes of the server's session outlived it"
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -141,15 +144,7 @@ def test_worker_with_beat_runs_the_locked_beat_beside_it(tmp_path):
         assert argv(webhooks)[argv(webhooks).index("--queues") + 1] == "celery.webhooks"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
-        gone = wait_for(
-            lambda: (
-                not subprocess.run(
-                    ["pgrep", "-s", str(proc.pid)], capture_output=True, text=True, check=False
-                ).stdout.strip()
-            ),
-            20,
-        )
-        assert gone, "processes of the worker's session outlived it"
+        assert session_ends(proc.pid), "processes of the worker's session outlived it"
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
