@@ -248,6 +248,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.is_sqlite = url.startswith("sqlite")
+        self.sqlite_file = _sqlite_path(url) if self.is_sqlite else None
         write_bind = (
             self.engine.execution_options(sqlite_begin="IMMEDIATE")
             if self.is_sqlite

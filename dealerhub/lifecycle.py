@@ -1,8 +1,8 @@
 """Per-request plumbing: request ids, authentication, idempotency, one commit, error envelope.
 
-Order of a request: request id → API key → Idempotency-Key claim → view → (commit or
-rollback, stored idempotent response) → headers. Views never commit: the commit here is
-the only one, so the work and its idempotent response land together.
+Order of a request: request id → API key → Idempotency-Key lock and claim → view → (commit
+or rollback, stored idempotent response, key unlocked) → headers. Views never commit: the
+commit here is the only one, so the work and its idempotent response land together.
 """
 
 from __future__ import annotations
@@ -122,7 +122,8 @@ def _claim_idempotency_key(key: str) -> Response | None:
         request.query_string.decode(),
         request.get_data(),
     )
-    outcome = idempotency.claim(database(), g.tenant, key, fp)
+    g.idempotency_release = idempotency.hold(session(), database(), g.tenant, key)
+    outcome = idempotency.claim(session(), g.tenant, key, fp)
     if isinstance(outcome, idempotency.Replay):
         g.replayed = True
         return Response(
@@ -138,29 +139,26 @@ def _claim_idempotency_key(key: str) -> Response | None:
 
 def _finish(response: Response) -> Response:
     session = g.pop("db_session", None)
-    record_id = g.pop("idempotency_record", None)
+    record = g.pop("idempotency_record", None)
     error = g.get("error")
     keep = error is None or getattr(error, "keeps_changes", False)
     if session is not None:
         try:
             if keep:
-                if record_id is not None:
+                if record is not None:
                     idempotency.complete(
-                        session, record_id, response.status_code, response.get_data(as_text=True)
+                        record, response.status_code, response.get_data(as_text=True)
                     )
-                    record_id = None
                 session.commit()
             else:
-                session.rollback()
+                session.rollback()  # the key's record goes too: a retry executes afresh
         except Exception:
             session.rollback()
             log.exception("commit failed")
             response = _envelope(InternalError())
         finally:
             session.close()
-    if record_id is not None:
-        # Nothing ran (or it all rolled back): forget the key so a retry executes afresh.
-        idempotency.release(database(), record_id)
+            _release_idempotency_key()
     response.headers["Request-Id"] = g.get("request_id", "")
     response.headers["x-correlation-id"] = g.get("correlation_id", g.get("request_id", ""))
     _log_access(response)
@@ -172,6 +170,15 @@ def _teardown(_exc: BaseException | None) -> None:
     if session is not None:  # _finish did not run (e.g. a failure while building the response)
         session.rollback()
         session.close()
+    _release_idempotency_key()
+
+
+def _release_idempotency_key() -> None:
+    """After the request's transaction has ended, never before: a request waiting for the key
+    must find the stored response."""
+    release = g.pop("idempotency_release", None)
+    if release is not None:
+        release()
 
 
 def _log_access(response: Response) -> None:

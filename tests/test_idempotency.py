@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
 
+from dealerhub import idempotency
+from dealerhub.db import Database
+from dealerhub.errors import IdempotencyInUse
 from dealerhub.events.models import Event
+from dealerhub.tenancy import Tenant
 from tests import toy
 from tests.conftest import assert_error
 
@@ -107,28 +114,82 @@ def test_concurrent_requests_with_one_key_execute_once(toy_app, toy_dealer, db):
     assert _events(db, toy_dealer.id) == 1
 
 
-def test_stale_claim_from_a_dead_process_is_taken_over(toy_api, toy_dealer, db):
-    from dealerhub import idempotency
-    from dealerhub.db import now
-    from dealerhub.tenancy import Tenant
+def _hold_in_a_child(url: str, tenant, key: str) -> int:
+    """A child process that takes the in-flight lock on ``key`` the way a request does (in a
+    transaction of its own database connection) and then hangs, as a request stuck at a
+    gateway would. Returns its pid once the lock is held."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.close(read)
+            child_db = Database(url)
+            session = child_db.session()
+            idempotency.hold(session, child_db, tenant, key)
+            os.write(write, b"held")
+            time.sleep(60)
+        finally:
+            os._exit(0)
+    os.close(write)
+    assert os.read(read, 4) == b"held"
+    os.close(read)
+    return pid
 
+
+def test_a_request_killed_mid_flight_frees_its_key_at_once(toy_api, toy_dealer, db):
+    """The key is locked by the live request itself, so a retry after its process is killed
+    runs at once (it used to get 409 until a five-minute claim went stale)."""
     tenant = Tenant(toy_dealer.id, False)
-    fp = idempotency.fingerprint("secret", "POST", "/toy/widgets", "", b'{"name": "w"}')
-    record_id = idempotency.claim(db, tenant, "dead", fp)
-    assert isinstance(record_id, str)
-    response = toy_api.post("/toy/widgets", json={"name": "w"}, headers={"Idempotency-Key": "dead"})
-    assert_error(response, 409, "idempotency_error", "idempotency_key_in_use")
-    with db.transaction() as session:
-        record = session.get(idempotency.IdempotencyRecord, record_id)
-        record.locked_at = now() - idempotency.STALE_AFTER - 1
-    response = toy_api.post("/toy/widgets", json={"name": "w"}, headers={"Idempotency-Key": "dead"})
-    assert response.status_code == 200
+    pid = _hold_in_a_child(db.url, tenant, "dead")
+    try:
+        busy = toy_api.post("/toy/widgets", json={"name": "w"}, headers={"Idempotency-Key": "dead"})
+        assert_error(busy, 409, "idempotency_error", "idempotency_key_in_use")
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    deadline = time.monotonic() + 5  # PostgreSQL ends the dead client's session on its own
+    while True:
+        retry = toy_api.post(
+            "/toy/widgets", json={"name": "w"}, headers={"Idempotency-Key": "dead"}
+        )
+        if retry.status_code != 409 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert retry.status_code == 200, retry.get_json()
+    again = toy_api.post("/toy/widgets", json={"name": "w"}, headers={"Idempotency-Key": "dead"})
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["id"] == retry.get_json()["id"]
+    assert _events(db, toy_dealer.id) == 1
+
+
+def test_the_lock_is_per_key_and_ends_with_the_transaction(toy_dealer, db):
+    tenant = Tenant(toy_dealer.id, False)
+    first, second = db.session(), db.session()
+    try:
+        release = idempotency.hold(first, db, tenant, "k1")
+        with pytest.raises(IdempotencyInUse):
+            idempotency.hold(second, db, tenant, "k1")
+        other = idempotency.hold(second, db, tenant, "k2")  # another key is free
+        live = idempotency.hold(second, db, Tenant(toy_dealer.id, True), "k1")  # other mode
+        first.rollback()
+        release()
+        second.rollback()
+        other()
+        live()
+        third = db.session()
+        try:
+            idempotency.hold(third, db, tenant, "k1")()
+        finally:
+            third.rollback()
+            third.close()
+    finally:
+        first.close()
+        second.close()
 
 
 def test_purge_removes_keys_older_than_ttl(toy_api, db):
     from unittest import mock
 
-    from dealerhub import idempotency
     from dealerhub.db import now
 
     with mock.patch("dealerhub.idempotency.now", return_value=now() - 25 * 3600):
