@@ -228,6 +228,25 @@ def toy_client(toy_app: Any) -> Any:
 
 
 @pytest.fixture
+def cli_env(tmp_path: Path, database_url: str, app: Any) -> Iterator[dict[str, str]]:
+    """The environment of a ``dealerhub`` command run on the test database."""
+    from dealerhub import crypto
+
+    key = app.extensions["settings"].encryption_keys[0]
+    yield {
+        "DEALERHUB_DATA_DIR": str(tmp_path),
+        "DEALERHUB_DATABASE_URL": database_url,
+        "DEALERHUB_ENCRYPTION_KEYS": str(key),
+        "DEALERHUB_TASKS_EAGER": "1",
+    }
+    # Each command builds an app, which installs its key ring process-wide and binds Celery's
+    # tasks to itself: give both back to the test app (or later tests' tasks read the
+    # command's settings).
+    crypto.configure(app.extensions["settings"].encryption_keys)
+    bind_tasks_to(app)
+
+
+@pytest.fixture
 def toy_dealer(toy_app: Any) -> DealerKeys:
     return make_dealer(toy_app)
 

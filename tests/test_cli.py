@@ -1,29 +1,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
 
 from dealerhub.cli import main
-
-
-@pytest.fixture
-def cli_env(tmp_path, database_url, app) -> Iterator[dict[str, str]]:
-    from dealerhub import crypto
-
-    key = app.extensions["settings"].encryption_keys[0]
-    yield {
-        "DEALERHUB_DATA_DIR": str(tmp_path),
-        "DEALERHUB_DATABASE_URL": database_url,
-        "DEALERHUB_ENCRYPTION_KEYS": str(key),
-        "DEALERHUB_TASKS_EAGER": "1",
-    }
-    # Each CLI command builds an app, which installs its own key ring process-wide.
-    crypto.configure(app.extensions["settings"].encryption_keys)
 
 
 def run(env: dict[str, str], *args: str) -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +15,6 @@ from click.testing import CliRunner
 from dealerhub.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def cli_env(tmp_path: Path, database_url: str, app: Any) -> Iterator[dict[str, str]]:
-    from dealerhub import crypto
-
-    key = app.extensions["settings"].encryption_keys[0]
-    yield {
-        "DEALERHUB_DATA_DIR": str(tmp_path),
-        "DEALERHUB_DATABASE_URL": database_url,
-        "DEALERHUB_ENCRYPTION_KEYS": str(key),
-        "DEALERHUB_TASKS_EAGER": "1",
-    }
-    crypto.configure(app.extensions["settings"].encryption_keys)
 
 
 @pytest.mark.parametrize(
