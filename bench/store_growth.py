@@ -9,7 +9,9 @@ tenant-scoped indexes), then measures, in process through the WSGI app (no netwo
 - p50/p99 latency of ``GET /payment/payment-intents``, ``GET /events?type=payment_intent.*``
   and ``GET /payment/invoices/search?status=open``;
 
-once on the empty store and once after seeding, and prints both with their ratio.
+on two stores side by side, one empty and one seeded, in alternating rounds (``--rounds``):
+a shared machine's load then weighs on both alike. Prints each store's median over the rounds
+and their ratio.
 
     python bench/store_growth.py --rows 1000000
     python bench/store_growth.py --rows 1000000 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
@@ -147,35 +149,52 @@ def measure(app: Any, key: str, repeat: int, creates: int) -> dict[str, float]:
     return out
 
 
+def store(data_dir: Path, server_url: str | None) -> tuple[Any, str, str]:
+    """A migrated store with one dealer: (app, its dealer id, its test secret key)."""
+    url = fresh_database(server_url) if server_url else f"sqlite:///{data_dir / 'store.sqlite3'}"
+    settings = settings_for(data_dir, url)
+    migrate.upgrade(settings)
+    app = create_app(settings)
+    with app.extensions["db"].transaction() as session:
+        dealer, test_keys, _live = create_dealer(session=session, name="Store Motors")
+    return app, dealer.id, test_keys.secret_key
+
+
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {name: statistics.median(run[name] for run in runs) for name in runs[0]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=200, help="requests per GET measured")
-    parser.add_argument("--creates", type=int, default=200, help="create+confirm requests")
-    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per store")
+    parser.add_argument("--repeat", type=int, default=100, help="requests per GET per round")
+    parser.add_argument("--creates", type=int, default=100, help="create+confirm per round")
+    parser.add_argument("--database-url", default=None, help="default: fresh SQLite files")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        url = (
-            fresh_database(args.database_url)
-            if args.database_url
-            else f"sqlite:///{data_dir / 'store.sqlite3'}"
-        )
-        settings = settings_for(data_dir, url)
-        migrate.upgrade(settings)
-        app = create_app(settings)
-        with app.extensions["db"].transaction() as session:
-            dealer, test_keys, _live = create_dealer(session=session, name="Store Motors")
-        key = test_keys.secret_key
-        measure(app, key, 20, 20)  # warm-up: caches, first connections
-        empty = measure(app, key, args.repeat, args.creates)
-        took = seed(app, dealer.id, args.rows)
-        seeded = measure(app, key, args.repeat, args.creates)
-        app.extensions["db"].dispose()
-        if args.database_url:
-            drop_database(args.database_url, url)
+        (Path(tmp) / "empty").mkdir()
+        (Path(tmp) / "seeded").mkdir()
+        empty_app, _, empty_key = store(Path(tmp) / "empty", args.database_url)
+        seeded_app, dealer_id, seeded_key = store(Path(tmp) / "seeded", args.database_url)
+        took = seed(seeded_app, dealer_id, args.rows)
+        measure(empty_app, empty_key, 20, 20)  # warm-up: caches, first connections
+        measure(seeded_app, seeded_key, 20, 20)
+        empty_runs, seeded_runs = [], []
+        for _ in range(args.rounds):
+            empty_runs.append(measure(empty_app, empty_key, args.repeat, args.creates))
+            seeded_runs.append(measure(seeded_app, seeded_key, args.repeat, args.creates))
+        for app in (empty_app, seeded_app):
+            url = app.extensions["settings"].database_url
+            app.extensions["db"].dispose()
+            if args.database_url:
+                drop_database(args.database_url, url)
+    empty, seeded = median_of(empty_runs), median_of(seeded_runs)
     kind = "PostgreSQL" if args.database_url else "SQLite"
-    print(f"store growth on {kind}: {args.rows:,} intents + events seeded in {took:.0f} s")
+    print(
+        f"store growth on {kind}: {args.rows:,} intents + events seeded in {took:.0f} s; "
+        f"medians of {args.rounds} alternating rounds"
+    )
     print(f"| metric | empty store | {args.rows:,} intents | seeded / empty |")
     print("|---|---|---|---|")
     for name, before in empty.items():
