@@ -4,8 +4,11 @@ results, keep-alive reuse, and a worker killed in the middle of a batch."""
 from __future__ import annotations
 
 import os
+import random
 import signal
+import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +221,81 @@ def test_an_empty_message_file_neither_stops_the_worker_nor_loses_work(worker_ap
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_broker_files_corrupted_under_load_lose_nothing(worker_app):  # noqa: F811 - the fixture
+    """While 200 events go out, a saboteur damages the embedded broker's message files as a
+    disk fault or a careless operator would: truncates real ones half-way, empties them,
+    fills them with garbage, and drops foreign junk files among them. The worker stays up
+    throughout, and the sweep's signals deliver every event the damaged signals left behind:
+    every delivery succeeded, every event reached the receiver (at least once)."""
+    broker = worker_app.extensions["settings"].broker_url
+    if not broker.startswith("filesystem://"):
+        pytest.skip("the embedded broker's own failure mode")
+    queue_dir = Path(broker.removeprefix("filesystem://")) / "queue"
+    queue = f"{worker_app.config['queue']}.webhooks"
+    damaged: list[str] = []  # what was done to the hub's own message files
+    junk_names: set[str] = set()
+    stop = threading.Event()
+
+    def saboteur() -> None:
+        rng = random.Random(16)
+        while not stop.is_set():
+            ours = [
+                p for p in queue_dir.glob("*.msg") if p.name[0] != "." and p.name not in junk_names
+            ]
+            for path in ours:
+                try:
+                    data = path.read_bytes()
+                    how = rng.choice(("truncate", "empty", "garbage"))
+                    path.write_bytes(
+                        {"truncate": data[: len(data) // 2], "empty": b"", "garbage": b"\x00{["}[
+                            how
+                        ]
+                    )
+                    damaged.append(how)
+                except FileNotFoundError:  # the worker took it first
+                    continue
+            junk = queue_dir / f"{int(time.monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+            junk.write_bytes(b'{"body": "not base64", "properties": ')
+            junk_names.add(junk.name)
+            time.sleep(0.01)
+
+    with Receiver() as receiver:
+        dealer, _api = setup_endpoint(worker_app, receiver)
+        db = worker_app.extensions["db"]
+        proc = subprocess_worker(worker_app)
+        vandal = threading.Thread(target=saboteur)
+        vandal.start()
+        try:
+            event_ids: list[str] = []
+            for _ in range(40):  # 40 transactions of 5 events: 40 drain signals
+                event_ids += emit_many(worker_app, dealer.id, 5)
+                time.sleep(0.05)
+            time.sleep(1)
+            stop.set()
+            vandal.join(10)
+            assert proc.poll() is None, "the worker died on a damaged file"
+            assert len(damaged) >= 5, damaged  # the hub's own signals were hit, not just junk
+            from dealerhub.events.tasks import sweep_deliveries
+
+            ours = WebhookDelivery.event_id.in_(event_ids)
+
+            def all_delivered() -> bool:
+                sweep_deliveries.delay()  # the periodic sweep, sooner
+                with db.transaction() as session:
+                    statuses = set(session.scalars(select(WebhookDelivery.status).where(ours)))
+                return statuses == {"succeeded"}
+
+            assert wait_until(all_delivered, 90)
+            assert proc.poll() is None
+        finally:
+            stop.set()
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+    assert set(event_ids) <= set(receiver.event_ids())
+    with db.transaction() as session:
+        pending = select(Event.pending_webhooks).where(Event.id.in_(event_ids))
+        assert set(session.scalars(pending)) == {0}
