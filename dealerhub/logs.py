@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import threading
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from stdnum import luhn
@@ -130,7 +131,8 @@ class JsonFormatter(logging.Formatter):
         )
         message = record.getMessage()
         payload: dict[str, Any] = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            # UTC with its offset and milliseconds: lines from several machines sort and join.
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": message if premasked else mask_sensitive(message),

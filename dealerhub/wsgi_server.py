@@ -56,6 +56,10 @@ def run_gunicorn(bind: str, *, workers: int, threads: int, app_factory: Callable
             "timeout": 120,
             "graceful_timeout": 30,
             "accesslog": None,  # the app logs every request itself, as JSON with its request id
+            # gunicorn's control socket has one default path per user (~/.gunicorn/
+            # gunicorn.ctl): a second `serve` on the machine took it over from the first.
+            # `serve` is managed by its signals and /healthz, so it opens none.
+            "control_socket_disable": True,
         },
         app_factory,
     ).run()

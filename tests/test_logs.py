@@ -138,3 +138,17 @@ def test_durations_are_not_taken_for_card_numbers():
 )
 def test_a_card_number_beside_another_number_is_masked(text, masked):
     assert mask_sensitive(text) == masked
+
+
+def test_json_lines_carry_utc_time_with_its_offset():
+    import json
+    import logging
+    from datetime import UTC, datetime
+
+    from dealerhub.logs import JsonFormatter
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", None, None)
+    record.created = 1796076966.25  # 2026-11-30T22:16:06.250 UTC
+    ts = json.loads(JsonFormatter().format(record))["ts"]
+    assert ts == "2026-11-30T22:16:06.250+00:00"
+    assert datetime.fromisoformat(ts) == datetime.fromtimestamp(record.created, UTC)

@@ -155,6 +155,7 @@ def test_serve_writes_one_masked_json_object_a_line(tmp_path: Path) -> None:
     gunicorn = " | ".join(by_logger["gunicorn.error"])
     assert "Listening at: " in gunicorn and "Booting worker" in gunicorn
     assert "Handling signal: term" in gunicorn
+    assert "Control socket" not in gunicorn  # none: it would be shared by every serve
     # The process that supervises the worker and the beat builds no app: it logs all the same.
     assert any(m.startswith("started worker") for m in by_logger["dealerhub.supervisor"])
     assert any("ready." in m for m in by_logger["celery.apps.worker"])
