@@ -26,7 +26,14 @@ from dealerhub.errors import DealerhubError
 from dealerhub.staff import forms
 from dealerhub.staff.desk import audit, render, tenant, view
 from dealerhub.staff.roles import Permission
-from dealerhub.staff.views_deals import PRODUCT_ROWS, desk_page, field_for, parse_form, quote_of
+from dealerhub.staff.views_deals import (
+    PRODUCT_ROWS,
+    audit_deal,
+    desk_page,
+    field_for,
+    parse_form,
+    quote_of,
+)
 
 _UPDATE = DealUpdateSchema()
 SHOWN_VEHICLE = ("vin", "year", "make", "model", "price")
@@ -177,12 +184,7 @@ def deal_edit(deal_id: str) -> Response:
     if deal.sync_version == version:
         flash("Nothing changed.")
     else:
-        audit(
-            "deal.updated",
-            deal.id,
-            amount_financed=deal.finance.get("amount_financed"),
-            monthly_payment=deal.finance.get("monthly_payment"),
-        )
+        audit_deal("deal.updated", deal)
         flash(f"Deal {deal.id} saved and queued for the DMS again.")
     return redirect(url_for("staff.deal", deal_id=deal.id))
 

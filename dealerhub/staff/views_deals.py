@@ -20,6 +20,7 @@ from dealerhub.connectors.valuation.base import CONDITIONS
 from dealerhub.dms import deals
 from dealerhub.dms.deal_schemas import DEAL, DealCreateSchema
 from dealerhub.dms.masking import mask_deal
+from dealerhub.dms.models import Deal
 from dealerhub.errors import DealerhubError
 from dealerhub.staff import forms
 from dealerhub.staff.desk import audit, render, tenant, view
@@ -258,14 +259,19 @@ def deal_new() -> Response:
         deal = forms.run(lambda: deals.create_deal(session(), tenant(), data))
     except forms.FormErrors as exc:
         return desk_page({field_for(k): v for k, v in exc.errors.items()}, exc.status)
+    audit_deal("deal.created", deal)
+    flash(f"Deal {deal.id} saved and queued for the DMS.")
+    return redirect(url_for("staff.deal", deal_id=deal.id))
+
+
+def audit_deal(action: str, deal: Deal) -> None:
+    """The desk's audit entry for a saved deal: what was financed and the payment quoted."""
     audit(
-        "deal.created",
+        action,
         deal.id,
         amount_financed=deal.finance.get("amount_financed"),
         monthly_payment=deal.finance.get("monthly_payment"),
     )
-    flash(f"Deal {deal.id} saved and queued for the DMS.")
-    return redirect(url_for("staff.deal", deal_id=deal.id))
 
 
 @view("/deals/quote", Permission.DEALS, methods=["POST"])

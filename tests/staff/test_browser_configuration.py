@@ -78,6 +78,12 @@ def test_gateways_routing_and_webhook_endpoints(
     assert "disabled" in page.inner_text(".flash")
     assert page.locator("#endpoints .badge").inner_text() == "disabled"
     shot("19-webhook-endpoint-disabled")
+    questions: list[str] = []
+    page.once("dialog", lambda d: (questions.append(d.message), d.dismiss()))
+    page.get_by_role("button", name="Delete http://127.0.0.1:9/hook").click()
+    assert questions and "http://127.0.0.1:9/hook" in questions[0]  # asked, and told no
+    assert page.locator("#endpoints .badge").inner_text() == "disabled"
+    page.once("dialog", lambda d: d.accept())
     page.get_by_role("button", name="Delete http://127.0.0.1:9/hook").click()
     assert "deleted" in page.inner_text(".flash")
     assert "No webhook endpoints yet." in page.inner_text("#endpoints")

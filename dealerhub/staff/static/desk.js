@@ -1,5 +1,14 @@
-// Progressive enhancement for the deal desk: as the fields change, ask the server for the
-// payment (the same arithmetic as the "Work out payment" button) and replace the panel.
+// Progressive enhancement for the desk (every page loads this file).
+
+// A button that destroys something asks first: its data-confirm attribute holds the question.
+document.addEventListener("submit", function (event) {
+  "use strict";
+  var question = event.submitter && event.submitter.dataset.confirm;
+  if (question && !window.confirm(question)) { event.preventDefault(); }
+});
+
+// The deal desk: as the fields change, ask the server for the payment (the same arithmetic
+// as the "Work out payment" button) and replace the panel.
 (function () {
   "use strict";
   var form = document.getElementById("deal-form");
