@@ -200,3 +200,15 @@ def test_purge_removes_keys_older_than_ttl(toy_api, db):
         keys = set(session.scalars(select(idempotency.IdempotencyRecord.key)))
     assert "old" not in keys
     assert "new" in keys
+
+
+def test_an_in_memory_database_locks_keys_within_the_process(toy_dealer):
+    from types import SimpleNamespace
+
+    memory = SimpleNamespace(is_sqlite=True, sqlite_file=None)  # what Database("sqlite://") has
+    tenant = Tenant(toy_dealer.id, False)
+    release = idempotency.hold(None, memory, tenant, "mem")
+    with pytest.raises(IdempotencyInUse):
+        idempotency.hold(None, memory, tenant, "mem")
+    release()
+    idempotency.hold(None, memory, tenant, "mem")()
