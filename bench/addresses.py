@@ -18,68 +18,23 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
-import threading
-import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-import requests
+from harness import CLI, ROOT, Step, run_clients, store, wait_up
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
 CACHED = "verify (cached)"
 UNCACHED = "verify (uncached)"
 FLOOR = "api-version"
 
 
-def wait_up(url: str, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if requests.get(url, timeout=1).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def run_load(next_url, key: str, clients: int, seconds: float) -> dict:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    stop = time.perf_counter() + seconds
-
-    def client() -> None:
-        nonlocal errors
-        s = requests.Session()
-        s.headers["Authorization"] = f"Bearer {key}"
-        mine, bad = [], 0
-        while time.perf_counter() < stop:
-            url = next_url()
-            t0 = time.perf_counter()
-            r = s.get(url, timeout=30)
-            mine.append(time.perf_counter() - t0)
-            if r.status_code != 200:
-                bad += 1
-        with lock:
-            latencies.extend(mine)
-            errors += bad
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
-    return {"rps": len(latencies) / elapsed, "latencies": latencies, "errors": errors}
+def get(next_url: Callable[[], str]) -> Step:
+    return lambda session, _n: int(session.get(next_url(), timeout=30).status_code != 200)
 
 
 def main() -> None:
@@ -93,28 +48,12 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="bench-addresses-"))
-    env = {
-        **os.environ,
-        "DEALERHUB_DATA_DIR": str(data_dir),
-        "DEALERHUB_DATABASE_URL": f"sqlite:///{data_dir / 'bench.sqlite3'}",
-        "PYTHONPATH": str(ROOT),
-        "DEALERHUB_LOG_LEVEL": "WARNING",
-    }
-    cli = [PY, "-m", "dealerhub"]
-    subprocess.run([*cli, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-    out = subprocess.run(
-        [*cli, "dealers", "create", "--name", "Bench", "--json"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    key = json.loads(out.strip().splitlines()[-1])["secret_key"]
+    env, dealer = store(data_dir, f"sqlite:///{data_dir / 'bench.sqlite3'}")
+    key = dealer["secret_key"]
     base = f"http://127.0.0.1:{args.port}"
     server = subprocess.Popen(
         [
-            *cli,
+            *CLI,
             "serve",
             "--no-worker",
             "--port",
@@ -135,7 +74,7 @@ def main() -> None:
         + "/api/verify-address/"
         + quote("1600 Pennsylvania Ave NW, Washington, DC 20500", safe="")
     )
-    loads = {
+    urls = {
         CACHED: lambda: cached_url,
         # itertools.count is atomic under the GIL: every request gets its own house number.
         UNCACHED: lambda: (
@@ -145,15 +84,16 @@ def main() -> None:
         ),
         FLOOR: lambda: base + "/api-version",
     }
+    loads = {name: get(url) for name, url in urls.items()}
     rows = []
     try:
         wait_up(base + "/healthz")
         for load in loads.values():  # warm-up: ZIP index, SQL compilation, connections
-            run_load(load, key, 2, 1)
+            run_clients(key, 2, 1, load)
         runs: dict[str, list[dict]] = {name: [] for name in loads}
         for _round in range(args.rounds):
             for name, load in loads.items():
-                runs[name].append(run_load(load, key, args.clients, args.seconds))
+                runs[name].append(run_clients(key, args.clients, args.seconds, load))
         for name, results in runs.items():
             latencies = sorted(x for r in results for x in r["latencies"])
             q = statistics.quantiles(latencies, n=100)
@@ -161,7 +101,7 @@ def main() -> None:
                 {
                     "load": name,
                     "clients": args.clients,
-                    "rps": round(statistics.median(r["rps"] for r in results)),
+                    "rps": round(statistics.median(r["per_s"] for r in results)),
                     "p50_ms": round(q[49] * 1000, 2),
                     "p99_ms": round(q[98] * 1000, 2),
                     "requests": len(latencies),

@@ -20,17 +20,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 import uuid
 from pathlib import Path
 
-import requests
+from harness import CLI, PY, ROOT, Step, run_clients, store, wait_up
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
 LEVELS = (1, 8, 32)
 HUB = "dealerhub create+confirm"
 FLOOR = "floor (key check + 1 insert)"
@@ -42,56 +38,8 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 
 
-def wait_up(url: str, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if requests.get(url, timeout=1).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def run_load(url: str, key: str, body: dict, clients: int, seconds: float) -> dict:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    stop = time.perf_counter() + seconds
-
-    def client() -> None:
-        nonlocal errors
-        s = requests.Session()
-        s.headers["Authorization"] = f"Bearer {key}"
-        mine, bad = [], 0
-        while time.perf_counter() < stop:
-            t0 = time.perf_counter()
-            r = s.post(url, json=body, timeout=30)
-            mine.append(time.perf_counter() - t0)
-            if r.status_code != 200:
-                bad += 1
-        with lock:
-            latencies.extend(mine)
-            errors += bad
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
-    latencies.sort()
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50": q[49] * 1000,
-        "p99": q[98] * 1000,
-        "n": len(latencies),
-        "errors": errors,
-        "latencies": latencies,
-    }
+def post(url: str, body: dict) -> Step:
+    return lambda session, _n: int(session.post(url, json=body, timeout=30).status_code != 200)
 
 
 def start(argv: list[str], env: dict) -> subprocess.Popen:
@@ -112,28 +60,12 @@ def bench_db(
     label: str, db_url: str, seconds: float, rounds: int, port: int, levels: tuple[int, ...]
 ) -> list[dict]:
     data_dir = Path(tempfile.mkdtemp(prefix=f"bench-{label}-"))
-    env = {
-        **os.environ,
-        "DEALERHUB_DATA_DIR": str(data_dir),
-        "DEALERHUB_DATABASE_URL": db_url,
-        "PYTHONPATH": str(ROOT),
-        "DEALERHUB_LOG_LEVEL": "WARNING",
-    }
-    cli = [PY, "-m", "dealerhub"]
-    subprocess.run([*cli, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-    out = subprocess.run(
-        [*cli, "dealers", "create", "--name", "Bench", "--json"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    key = json.loads(out.strip().splitlines()[-1])["secret_key"]
+    env, dealer = store(data_dir, db_url)
+    key = dealer["secret_key"]
     servers = {
         HUB: (
             [
-                *cli,
+                *CLI,
                 "serve",
                 "--no-worker",
                 "--port",
@@ -175,13 +107,13 @@ def bench_db(
     try:
         for _, health, url, body in servers.values():
             wait_up(health)
-            run_load(url, key, body, 4, 2)  # warm-up
+            run_clients(key, 4, 2, post(url, body))  # warm-up
         for clients in levels:
             runs: dict[str, list[dict]] = {name: [] for name in servers}
             for _round in range(rounds):
                 for name, (_, _, url, body) in servers.items():
-                    runs[name].append(run_load(url, key, body, clients, seconds))
-            ratios = [h["rps"] / f["rps"] for h, f in zip(runs[HUB], runs[FLOOR], strict=True)]
+                    runs[name].append(run_clients(key, clients, seconds, post(url, body)))
+            ratios = [h["per_s"] / f["per_s"] for h, f in zip(runs[HUB], runs[FLOOR], strict=True)]
             for name, results in runs.items():
                 latencies = sorted(x for r in results for x in r["latencies"])
                 q = statistics.quantiles(latencies, n=100)
@@ -190,8 +122,8 @@ def bench_db(
                         "db": label,
                         "app": name,
                         "clients": clients,
-                        "rps": statistics.median(r["rps"] for r in results),
-                        "rps_runs": [round(r["rps"]) for r in results],
+                        "rps": statistics.median(r["per_s"] for r in results),
+                        "rps_runs": [round(r["per_s"]) for r in results],
                         "p50": q[49] * 1000,
                         "p99": q[98] * 1000,
                         "n": len(latencies),

@@ -13,37 +13,20 @@ a random mileage, so most valuations miss the day cache as a stream of real visi
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
 import subprocess
-import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import requests
+from harness import CLI, ROOT, Step, run_clients, store, wait_up
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
 BEGIN = "<!-- bench/tradein.py figures: begin -->"
 END = "<!-- bench/tradein.py figures: end -->"
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
-
-
-def wait_up(url: str, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if requests.get(url, timeout=1).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def drill_down(s: requests.Session, base: str, rng: random.Random) -> int:
@@ -81,45 +64,12 @@ def drill_down(s: requests.Session, base: str, rng: random.Random) -> int:
     return bad
 
 
-def run_load(base: str, key: str, clients: int, seconds: float, kind: str, seed: int) -> dict:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    stop = time.perf_counter() + seconds
-
-    def client(n: int) -> None:
-        nonlocal errors
-        rng = random.Random(seed * 100 + n)
-        s = requests.Session()
-        s.headers["Authorization"] = f"Bearer {key}"
-        mine, bad = [], 0
-        while time.perf_counter() < stop:
-            t0 = time.perf_counter()
-            if kind == "drill":
-                bad += drill_down(s, base, rng)
-            else:
-                bad += s.get(f"{base}/api-version", timeout=30).status_code != 200
-            mine.append(time.perf_counter() - t0)
-        with lock:
-            latencies.extend(mine)
-            errors += bad
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
-    latencies.sort()
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
-    return {
-        "per_s": len(latencies) / elapsed,
-        "p50": q[49] * 1000,
-        "p99": q[98] * 1000,
-        "n": len(latencies),
-        "errors": errors,
-    }
+def load(base: str, kind: str, clients: int, seed: int) -> Step:
+    """Drill-downs (each client on its own fixed random sequence) or the api-version floor."""
+    if kind != "drill":
+        return lambda s, _n: int(s.get(f"{base}/api-version", timeout=30).status_code != 200)
+    rngs = [random.Random(seed * 100 + n) for n in range(clients)]
+    return lambda s, n: drill_down(s, base, rngs[n])
 
 
 def main() -> None:
@@ -132,26 +82,11 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="bench-tradein-"))
-    env = {
-        **os.environ,
-        "DEALERHUB_DATA_DIR": str(data_dir),
-        "PYTHONPATH": str(ROOT),
-        "DEALERHUB_LOG_LEVEL": "WARNING",
-    }
-    cli = [PY, "-m", "dealerhub"]
-    subprocess.run([*cli, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-    out = subprocess.run(
-        [*cli, "dealers", "create", "--name", "Bench", "--json"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    key = json.loads(out.strip().splitlines()[-1])["publishable_key"]
+    env, dealer = store(data_dir)
+    key = dealer["publishable_key"]
     base = f"http://127.0.0.1:{args.port}"
     argv = [
-        *cli,
+        *CLI,
         "serve",
         "--no-worker",
         "--port",
@@ -168,12 +103,11 @@ def main() -> None:
     try:
         wait_up(f"{base}/healthz")
         # Warm both workers (each loads the catalogue once) before measuring.
-        run_load(base, key, args.clients, 2, "drill", seed=0)
+        run_clients(key, args.clients, 2, load(base, "drill", args.clients, seed=0))
         for r in range(args.rounds):  # alternate, so both see the same machine drift
             for kind in results:
-                results[kind].append(
-                    run_load(base, key, args.clients, args.seconds, kind, seed=r + 1)
-                )
+                step = load(base, kind, args.clients, seed=r + 1)
+                results[kind].append(run_clients(key, args.clients, args.seconds, step))
     finally:
         proc.terminate()
         try:
