@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from dealerhub.billing.schemas import CURRENCIES, MAX_AMOUNT
-from dealerhub.pagination import ListArgsSchema
+from dealerhub.pagination import ListArgsSchema, ListFilterArgsSchema
 from dealerhub.schemas import (
     INT64,
     TIMESTAMP,
@@ -166,7 +166,7 @@ class UpcomingLinesArgs(Schema):
     starting_after = fields.String(validate=validate.Length(min=1, max=64))
 
 
-class _RangeFilters(ListArgsSchema):
+class _RangeFilters(ListFilterArgsSchema):
     customer = _id()
     status = fields.String(validate=validate.OneOf(STATUSES))
     collection_method = fields.String(validate=validate.OneOf(COLLECTION_METHODS))
@@ -176,7 +176,7 @@ class _RangeFilters(ListArgsSchema):
     due_date_lte = fields.Integer(data_key="due_date[lte]", validate=TIMESTAMP)
 
 
-class InvoiceListArgs(_RangeFilters):
+class InvoiceListArgs(_RangeFilters, ListArgsSchema):
     pass
 
 
@@ -187,12 +187,6 @@ class InvoiceSearchArgs(_RangeFilters):
     total_gte = fields.Integer(data_key="total[gte]", validate=INT64)
     total_lte = fields.Integer(data_key="total[lte]", validate=INT64)
     page = fields.String(validate=validate.Length(min=1, max=100))
-
-    @validates_schema
-    def _no_cursors(self, data: dict[str, Any], **_kw: Any) -> None:
-        for name in ("starting_after", "ending_before"):
-            if data.get(name):
-                raise ValidationError("Search results are paged with page=<next_page>.", name)
 
 
 # -- responses -------------------------------------------------------------------------------
