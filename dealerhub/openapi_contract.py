@@ -37,8 +37,12 @@ class ApiErrorBodySchema(Schema):
     param = fields.String(allow_none=True, metadata={"description": "The field at fault"})
     errors = fields.Dict(
         keys=fields.String(),
-        values=fields.List(fields.String()),
-        metadata={"description": "Validation messages per field"},
+        values=fields.Raw(),
+        metadata={
+            "description": "Validation messages per field: a list of strings, or for a "
+            "nested object or a list an object of the same shape per key or index "
+            '(`{"card": {"number": ["…"]}}`, `{"lines": {"0": {"amount": ["…"]}}}`)'
+        },
     )
     decline_code = fields.String(metadata={"description": "402 only"})
     retryable = fields.Boolean(metadata={"description": "provider errors: may a retry help"})
@@ -54,7 +58,7 @@ STATUS_TEXT = {
     401: "No API key, or an unknown or revoked one",
     402: "The card was declined",
     403: "A key that may not call this (publishable key, browser origin)",
-    404: "No such object for this dealer and mode",
+    404: "No such object for this dealer and mode (in the path, a cursor or the body)",
     409: "The same Idempotency-Key is still being processed",
     413: "The body is over 1 MiB",
     415: "The body is not application/json",
@@ -66,6 +70,25 @@ _CHARGES = re.compile(
     r"|payment-methods|invoices/\{[^}]+\}/pay)$"
 )
 _OBJECT_PARAM = re.compile(r"\{[a-z_]*(_id|token)\}")
+# A list's cursors and the body fields that name another object of the dealer: an id that
+# names none is a 404 ``resource_missing`` (API conventions), so the operation documents it.
+# (A list's filters, ``?customer=``, only narrow the list.)
+CURSORS = frozenset({"starting_after", "ending_before"})
+REFERENCES = frozenset(
+    {
+        "customer",
+        "customer_id",
+        "lead_id",
+        "payment_intent",
+        "payment_method",
+        "default_payment_method",
+        "setup_intent",
+        "charge",
+        "invoice",
+        "price",
+        "product",
+    }
+)
 _RST = re.compile(r"``([^`]+)``")
 _RULE_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
@@ -96,6 +119,14 @@ def _flag(app: Flask, endpoint: str, method: str, flag: str) -> bool:
     view_class = getattr(view, "view_class", None)
     handler = getattr(view_class, method, None) if view_class else None
     return bool(getattr(handler, flag, False))
+
+
+def declared_statuses(app: Flask, endpoint: str, method: str) -> set[int]:
+    """Error statuses the view declares it answers with (``dealerhub.api.answers``)."""
+    view = app.view_functions.get(endpoint)
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, method, None) if view_class else view
+    return set(getattr(handler, "dealerhub_statuses", ()))
 
 
 def access(app: Flask, endpoint: str, method: str) -> str:
@@ -143,6 +174,7 @@ class ContractPlugin(BasePlugin):
 
     def init_spec(self, spec: APISpec) -> None:
         super().init_spec(spec)
+        self.spec = spec
         spec.components.schema(ENVELOPE, schema=ApiErrorSchema)
         spec.components.security_scheme(
             "publishableKey",
@@ -167,9 +199,38 @@ class ContractPlugin(BasePlugin):
             if method in ("parameters", "options", "head"):
                 continue
             kind = access(self.app, rule.endpoint, method)
-            self._document(path, method, kind, operation)
+            extra = declared_statuses(self.app, rule.endpoint, method)
+            self._document(path, method, kind, operation, extra)
 
-    def _document(self, path: str, method: str, kind: str, operation: dict[str, Any]) -> None:
+    def _names_objects(self, operation: Mapping[str, Any]) -> bool:
+        """Whether a cursor or a body field names another object (``REFERENCES``)."""
+        query = {p.get("name") for p in operation.get("parameters") or [] if p.get("in") == "query"}
+        content = (operation.get("requestBody") or {}).get("content") or {}
+        body = (content.get("application/json") or {}).get("schema") or {}
+        names = {
+            name
+            for name, prop in self._properties(body).items()
+            if isinstance(prop, Mapping) and prop.get("type") == "string"
+        }
+        return bool(query & CURSORS or names & REFERENCES)
+
+    def _properties(self, schema: Any) -> Mapping[str, Any]:
+        if not isinstance(schema, Mapping):
+            return {}
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            schema = self.spec.components.schemas.get(ref.rsplit("/", 1)[-1], {})
+        properties = schema.get("properties") if isinstance(schema, Mapping) else None
+        return properties if isinstance(properties, Mapping) else {}
+
+    def _document(
+        self,
+        path: str,
+        method: str,
+        kind: str,
+        operation: dict[str, Any],
+        extra: set[int] | None = None,
+    ) -> None:
         if operation.get("summary"):
             operation["summary"] = _markdown(operation["summary"])
         else:
@@ -188,12 +249,12 @@ class ContractPlugin(BasePlugin):
                 responses.pop(key)
             elif isinstance(key, int):
                 responses[str(key)] = responses.pop(key)
-        statuses = set()
+        statuses = set(extra or ())
         if kind != "public" or operation.get("parameters") or operation.get("requestBody"):
             statuses.add(400)  # validation, unknown query parameters (keyed operations)
         if kind != "public":
             statuses |= {401, 403}
-        if _OBJECT_PARAM.search(path):
+        if _OBJECT_PARAM.search(path) or self._names_objects(operation):
             statuses.add(404)  # an object id (or a hosted page's token) that may not exist
         if _has_json_body(operation):
             statuses |= {413, 415}
