@@ -11,7 +11,12 @@ An apispec plugin run on every operation as flask-smorest documents it:
 - summary and description: from the docstring, written for Markdown (reStructuredText's
   double backticks become single ones), and a summary made from the path where the view has
   no docstring;
-- an example request for every operation (``x-codeSamples``, a curl line).
+- an example request for every operation (``x-codeSamples``, a curl line);
+- the rules a marshmallow field or schema checks that apispec cannot see, so that what the
+  document calls valid the app accepts: a field's ``metadata={"json_schema": {…}}`` and a
+  schema's ``json_schema`` class attribute (``allOf``/``not``/``oneOf`` over its fields, for
+  "one of these, not both") are merged into its JSON schema, and a free-form request object
+  documents the values a body may hold (no number outside 64 bits, :mod:`dealerhub.jsonbody`).
 """
 
 from __future__ import annotations
@@ -21,8 +26,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from apispec import APISpec, BasePlugin
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Flask
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from dealerhub.jsonbody import MAX_INT
+from dealerhub.schemas import ResponseSchema
 
 ENVELOPE = "ApiError"
 
@@ -168,6 +178,70 @@ def _curl(method: str, path: str, kind: str, operation: Mapping[str, Any]) -> st
     return " ".join(parts)
 
 
+# What a free-form request object (``fields.Dict()`` with no value type) may hold per key.
+FREE_FORM_VALUE: dict[str, Any] = {
+    "nullable": True,
+    "anyOf": [
+        {"type": "string", "maxLength": 5000},
+        {"type": "boolean"},
+        {"type": "number", "minimum": -MAX_INT - 1, "maximum": MAX_INT},
+    ],
+}
+
+
+# URLs the marshmallow URL validator accepts, as a pattern (a conservative subset of its own
+# regular expression: DNS-label hosts, a top-level domain where one is required, a real port,
+# a path without spaces).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PORT = (
+    r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}"
+    r"|[1-9][0-9]{0,3}))?"
+)
+_PATH = r"(?:/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?"
+
+
+def url_pattern(validator: validate.URL) -> str:
+    schemes = "|".join(sorted(validator.schemes or {"http", "https"}))
+    host = (
+        rf"(?:{_LABEL}\.)+[A-Za-z]{{2,6}}" if validator.require_tld else rf"{_LABEL}(?:\.{_LABEL})*"
+    )
+    return rf"^(?:{schemes})://{host}{_PORT}{_PATH}$"
+
+
+def _validators(field: fields.Field) -> list[Any]:
+    found: list[Any] = []
+    for v in field.validators:
+        found.extend(getattr(v, "validators", [v]) if isinstance(v, validate.And) else [v])
+    return found
+
+
+def _field_rules(_converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+    """apispec attribute function: the field's own ``json_schema`` rules, the values of a
+    free-form request object, a URL's pattern, and a nullable object that is null or the
+    object (apispec's ``anyOf`` with ``{type: object, nullable: true}`` let any object in)."""
+    ret: dict[str, Any] = kwargs.get("ret") or {}
+    rules = dict(field.metadata.get("json_schema") or {})
+    url = next((v for v in _validators(field) if isinstance(v, validate.URL)), None)
+    if url is not None and "pattern" not in ret:
+        rules.setdefault("pattern", url_pattern(url))
+    any_of = ret.get("anyOf")
+    if isinstance(any_of, list) and {"type": "object", "nullable": True} in any_of:
+        rules["anyOf"] = [
+            {"type": "object", "nullable": True, "enum": [None]}
+            if branch == {"type": "object", "nullable": True}
+            else branch
+            for branch in any_of
+        ]
+    if (
+        type(field) is fields.Dict
+        and field.value_field is None
+        and not field.dump_only
+        and not isinstance(field.parent, ResponseSchema)
+    ):
+        rules.setdefault("additionalProperties", FREE_FORM_VALUE)
+    return rules
+
+
 class ContractPlugin(BasePlugin):
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -175,6 +249,9 @@ class ContractPlugin(BasePlugin):
     def init_spec(self, spec: APISpec) -> None:
         super().init_spec(spec)
         self.spec = spec
+        for plugin in spec.plugins:
+            if isinstance(plugin, MarshmallowPlugin) and plugin.converter is not None:
+                plugin.converter.add_attribute_function(_field_rules)
         spec.components.schema(ENVELOPE, schema=ApiErrorSchema)
         spec.components.security_scheme(
             "publishableKey",
@@ -185,6 +262,14 @@ class ContractPlugin(BasePlugin):
                 "description": "A publishable key: for browsers, on the endpoints that say so.",
             },
         )
+
+    def schema_helper(self, name: str, definition: Any, **kwargs: Any) -> dict[str, Any] | None:
+        """A schema's ``json_schema`` class attribute: rules across its fields."""
+        schema = kwargs.get("schema")
+        if schema is None:
+            return None
+        rules = getattr(resolve_schema_cls(schema), "json_schema", None)
+        return dict(rules) if rules else None
 
     def operation_helper(
         self,

@@ -173,3 +173,56 @@ def test_search_documents_no_cursor(spec: dict[str, Any]) -> None:
     names = {p["name"] for p in spec["paths"]["/payment/invoices/search"]["get"]["parameters"]}
     assert "page" in names
     assert not names & {"starting_after", "ending_before"}
+
+
+def _validator(spec: dict[str, Any], name: str) -> Any:
+    import jsonschema
+
+    schema = {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}
+    return jsonschema.Draft7Validator(schema)
+
+
+def test_a_nullable_object_is_null_or_that_object(
+    spec: dict[str, Any], client: Any, dealer: DealerKeys
+) -> None:
+    """apispec documents a nullable nested object as ``anyOf: [{type: object, nullable:
+    true}, {$ref}]``, whose first branch let any object in; the document now says null or
+    the object, as the app checks."""
+    junk = {"web": {"no_such_key": 1}}
+    assert not _validator(spec, "Configuration").is_valid(junk)
+    web = spec["components"]["schemas"]["Configuration"]["properties"]["web"]
+    assert {"type": "object", "nullable": True, "enum": [None]} in web["anyOf"]
+    r = client.post(
+        "/configuration", json=junk, headers={"Authorization": f"Bearer {dealer.secret_key}"}
+    )
+    assert r.status_code == 400
+
+
+def test_metadata_rules_are_documented(spec: dict[str, Any]) -> None:
+    metadata = spec["components"]["schemas"]["CustomerCreate"]["properties"]["metadata"]
+    assert metadata["maxProperties"] == 50
+    assert metadata["additionalProperties"] == {"type": "string", "maxLength": 500}
+    names = re.compile(metadata["propertyNames"]["pattern"])
+    assert names.search("order_id") and not names.search("") and not names.search("a[b]")
+    assert not names.search("k" * 41)
+
+
+@pytest.mark.parametrize(
+    ("schema", "field", "good", "bad"),
+    [
+        ("EndpointCreateArgs", "url", "https://hooks.example.com/x", "hooks.example.com"),
+        ("SetDealerRequest", "webSite", "https://www.example-motors.com", "www.example"),
+    ],
+)
+def test_url_fields_document_a_pattern(
+    spec: dict[str, Any], schema: str, field: str, good: str, bad: str
+) -> None:
+    pattern = re.compile(spec["components"]["schemas"][schema]["properties"][field]["pattern"])
+    assert pattern.search(good) and not pattern.search(bad)
+
+
+def test_webhook_endpoints_document_what_they_may_subscribe_to(spec: dict[str, Any]) -> None:
+    events = spec["components"]["schemas"]["EndpointCreateArgs"]["properties"]["enabled_events"]
+    enum = events["items"]["enum"]
+    assert {"*", "payment_intent.*", "payment_intent.succeeded"} <= set(enum)
+    assert "" not in enum
