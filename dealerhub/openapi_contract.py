@@ -148,6 +148,14 @@ def access(app: Flask, endpoint: str, method: str) -> str:
     return "secret"
 
 
+def page_response(description: str, mimetype: str = "text/html") -> dict[str, Any]:
+    """A response of a page (HTML) or a file rather than JSON, for views to document."""
+    schema: dict[str, Any] = {"type": "string"}
+    if not mimetype.startswith("text/"):
+        schema["format"] = "binary"
+    return {"description": description, "content": {mimetype: {"schema": schema}}}
+
+
 def _error_response(status: int) -> dict[str, Any]:
     return {
         "description": STATUS_TEXT[status],
@@ -202,9 +210,9 @@ _PATH = r"(?:/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?"
 
 def url_pattern(validator: validate.URL) -> str:
     schemes = "|".join(sorted(validator.schemes or {"http", "https"}))
-    host = (
-        rf"(?:{_LABEL}\.)+[A-Za-z]{{2,6}}" if validator.require_tld else rf"{_LABEL}(?:\.{_LABEL})*"
-    )
+    host = rf"(?:{_LABEL}\.)+[A-Za-z0-9]{{2,63}}"  # the last label: 2 characters or more
+    if not validator.require_tld:
+        host = rf"(?:{host}|{_LABEL})"
     return rf"^(?:{schemes})://{host}{_PORT}{_PATH}$"
 
 
@@ -269,7 +277,11 @@ class ContractPlugin(BasePlugin):
         if schema is None:
             return None
         rules = getattr(resolve_schema_cls(schema), "json_schema", None)
-        return dict(rules) if rules else None
+        if not rules:
+            return None
+        # Under allOf: client generators (openapi-python-client) read an object with a
+        # top-level oneOf/anyOf as a union of other types, and keep it one model under allOf.
+        return dict(rules) if set(rules) == {"allOf"} else {"allOf": [dict(rules)]}
 
     def operation_helper(
         self,

@@ -48,10 +48,11 @@ def validate_metadata(value: Mapping[str, Any]) -> None:
             )
 
 
-# validate_metadata's rules as JSON Schema, for the OpenAPI document.
+# validate_metadata's rules as JSON Schema, for the OpenAPI document. OpenAPI 3.0 has no
+# propertyNames, so the keys' rule is an extension (x-propertyNames, in JSON Schema's words).
 METADATA_JSON_SCHEMA: dict[str, Any] = {
     "maxProperties": METADATA_MAX_KEYS,
-    "propertyNames": {
+    "x-propertyNames": {
         "minLength": 1,
         "maxLength": METADATA_KEY_MAX,
         "pattern": rf"^[^\[\]]{{1,{METADATA_KEY_MAX}}}$",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
@@ -28,7 +28,7 @@ from dealerhub.schemas import (
 )
 
 # Lists of validators rather than validate.And: apispec documents each (length, pattern).
-type_pattern = [
+type_pattern: list[Callable[[Any], Any]] = [
     validate.Length(min=1, max=80),
     validate.Regexp(PATTERN_RE, error="Not an event type or a group such as 'payment_intent.*'."),
 ]
@@ -43,8 +43,8 @@ def _in_catalogue(value: str) -> None:
         )
 
 
-subscribable = [*type_pattern, _in_catalogue]
-exact_type = [
+subscribable: list[Callable[[Any], Any]] = [*type_pattern, _in_catalogue]
+exact_type: list[Callable[[Any], Any]] = [
     validate.Length(min=1, max=80),
     validate.Regexp(TYPE_RE, error="Not an event type such as 'payment_intent.succeeded'."),
 ]
