@@ -74,6 +74,18 @@ def publishable(fn: F) -> F:
     return fn
 
 
+def answers(*statuses: int) -> Callable[[F], F]:
+    """Document error statuses the view answers with beyond those the OpenAPI contract
+    infers (:mod:`dealerhub.openapi_contract`), for example a 404 for a singleton the
+    dealer has not created yet."""
+
+    def mark(fn: F) -> F:
+        fn.dealerhub_statuses = statuses  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
 def database() -> Database:
     db: Database = current_app.extensions["db"]
     return db

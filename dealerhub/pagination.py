@@ -10,21 +10,33 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import Session
 
-from dealerhub.errors import InvalidRequest
+from dealerhub.errors import InvalidRequest, NotFound
 from dealerhub.schemas import TIMESTAMP
 from dealerhub.search import FieldSpec, SearchQueryError, decode_page, encode_page, parse, to_sql
 
 
-class ListArgsSchema(Schema):
-    """Query arguments shared by every list endpoint; areas subclass it to add filters."""
+class ListFilterArgsSchema(Schema):
+    """``limit`` and the ``created`` range: what lists and searches (paged by ``page``, not by
+    cursors) share."""
 
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
-    starting_after = fields.String(validate=validate.Length(min=1, max=64))
-    ending_before = fields.String(validate=validate.Length(min=1, max=64))
     created_gt = fields.Integer(data_key="created[gt]", validate=TIMESTAMP)
     created_gte = fields.Integer(data_key="created[gte]", validate=TIMESTAMP)
     created_lt = fields.Integer(data_key="created[lt]", validate=TIMESTAMP)
     created_lte = fields.Integer(data_key="created[lte]", validate=TIMESTAMP)
+
+
+class ListArgsSchema(ListFilterArgsSchema):
+    """Query arguments shared by every list endpoint; areas subclass it to add filters."""
+
+    starting_after = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "An object id: the page after it (not with ending_before)."},
+    )
+    ending_before = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "An object id: the page before it (not with starting_after)."},
+    )
 
     @validates_schema
     def _one_cursor(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
@@ -57,7 +69,8 @@ def paginate(
     """Run ``stmt`` (already scoped to the tenant and filtered) as one page of a list object.
 
     Order is ``(created, id)`` descending; a cursor is an object id whose position is looked
-    up within the same scoped statement, so a foreign id is simply "not found".
+    up within the same scoped statement, so a foreign id is simply "not found" (404
+    ``resource_missing``, as for any id that names no object).
     """
     limit = int(args.get("limit", 10))
     stmt = stmt.where(*created_filters(model, args))
@@ -69,7 +82,7 @@ def paginate(
         ).first()
         if anchor is None:
             param = "ending_before" if backwards else "starting_after"
-            raise InvalidRequest(f"No such object: '{cursor_id}'", param=param)
+            raise NotFound(f"No such object: '{cursor_id}'", param=param)
         created, id_ = anchor
         if backwards:
             stmt = stmt.where(

@@ -48,6 +48,19 @@ def validate_metadata(value: Mapping[str, Any]) -> None:
             )
 
 
+# validate_metadata's rules as JSON Schema, for the OpenAPI document. OpenAPI 3.0 has no
+# propertyNames, so the keys' rule is an extension (x-propertyNames, in JSON Schema's words).
+METADATA_JSON_SCHEMA: dict[str, Any] = {
+    "maxProperties": METADATA_MAX_KEYS,
+    "x-propertyNames": {
+        "minLength": 1,
+        "maxLength": METADATA_KEY_MAX,
+        "pattern": rf"^[^\[\]]{{1,{METADATA_KEY_MAX}}}$",
+    },
+    "additionalProperties": {"type": "string", "maxLength": METADATA_VALUE_MAX},
+}
+
+
 class _DictCopy(fields.Dict):
     """A string map dumped as a plain copy (its values were strings when they were stored)."""
 
@@ -69,7 +82,10 @@ class MetadataField(_DictCopy):
         kwargs.setdefault("validate", validate_metadata)
         kwargs.setdefault(
             "metadata",
-            {"description": "String map: at most 50 keys of 40 chars, values of 500 chars."},
+            {
+                "description": "String map: at most 50 keys of 40 chars, values of 500 chars.",
+                "json_schema": METADATA_JSON_SCHEMA,
+            },
         )
         super().__init__(keys=fields.String(), values=fields.String(), **kwargs)
 

@@ -45,11 +45,23 @@ def test_created_filters(toy_api, widgets):
         ("limit=101", "limit"),
         ("limit=abc", "limit"),
         ("starting_after=a&ending_before=b", "ending_before"),
-        ("starting_after=wid_unknown", "starting_after"),
     ],
 )
 def test_bad_list_arguments_are_400(toy_api, query, param):
     body = assert_error(toy_api.get(f"/toy/widgets?{query}"), 400, "invalid_request_error")
+    assert body["param"] == param
+
+
+@pytest.mark.parametrize("param", ["starting_after", "ending_before"])
+def test_a_cursor_naming_no_object_is_404(toy_api, param):
+    """An id that names no object is a 404 ``resource_missing`` wherever it is sent (API
+    conventions), a cursor included: never an empty page, never a 400."""
+    body = assert_error(
+        toy_api.get(f"/toy/widgets?{param}=wid_unknown"),
+        404,
+        "invalid_request_error",
+        "resource_missing",
+    )
     assert body["param"] == param
 
 

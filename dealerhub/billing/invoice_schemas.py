@@ -3,12 +3,12 @@ API response and the event snapshot alike)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from dealerhub.billing.schemas import CURRENCIES, MAX_AMOUNT
-from dealerhub.pagination import ListArgsSchema
+from dealerhub.pagination import ListArgsSchema, ListFilterArgsSchema
 from dealerhub.schemas import (
     INT64,
     TIMESTAMP,
@@ -46,6 +46,26 @@ class LineInSchema(StrictSchema):
     """``{price, quantity}`` or ``{amount, currency, description, quantity}``; ``amount`` is
     the unit amount (the line's amount is ``amount x quantity``); a negative one is a credit."""
 
+    # _price_or_amount for the OpenAPI document.
+    json_schema: ClassVar[dict[str, Any]] = {
+        "oneOf": [
+            {
+                "required": ["price"],
+                "not": {
+                    "anyOf": [
+                        {"required": ["amount"]},
+                        {"required": ["currency"]},
+                        {"required": ["tax_behavior"]},
+                    ]
+                },
+            },
+            {
+                "required": ["amount", "description"],
+                "not": {"anyOf": [{"required": ["price"]}, {"required": ["unit_amount"]}]},
+                "properties": {"description": {"minLength": 1}},
+            },
+        ]
+    }
     price = _id()
     quantity = fields.Integer(
         strict=True, load_default=1, validate=validate.Range(min=1, max=MAX_QUANTITY)
@@ -104,6 +124,8 @@ class _InvoiceFields(StrictSchema):
     tax_rate = _tax_rate(allow_none=True)
     lines = fields.List(fields.Nested(LineInSchema), validate=validate.Length(max=MAX_LINES))
 
+    json_schema: ClassVar[dict[str, Any]] = {"not": {"required": ["days_until_due", "due_date"]}}
+
     @validates_schema
     def _due(self, data: dict[str, Any], **_kw: Any) -> None:
         if data.get("days_until_due") is not None and data.get("due_date") is not None:
@@ -111,6 +133,37 @@ class _InvoiceFields(StrictSchema):
 
 
 class InvoiceCreateSchema(_InvoiceFields):
+    # _send_invoice_needs_a_due_date for the OpenAPI document.
+    json_schema: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            _InvoiceFields.json_schema,
+            {
+                "anyOf": [
+                    {
+                        "required": ["collection_method"],
+                        "properties": {"collection_method": {"enum": ["send_invoice"]}},
+                        "anyOf": [
+                            {
+                                "required": ["days_until_due"],
+                                "properties": {"days_until_due": {"type": "integer"}},
+                            },
+                            {
+                                "required": ["due_date"],
+                                "properties": {"due_date": {"type": "integer"}},
+                            },
+                        ],
+                    },
+                    {
+                        "properties": {
+                            "collection_method": {"enum": ["charge_automatically"]},
+                            "days_until_due": {"enum": [None]},
+                            "due_date": {"enum": [None]},
+                        }
+                    },
+                ]
+            },
+        ]
+    }
     customer = _id(required=True)
 
     @validates_schema
@@ -136,6 +189,12 @@ class InvoiceUpdateSchema(_InvoiceFields):
 
 
 class PaySchema(StrictSchema):
+    json_schema: ClassVar[dict[str, Any]] = {
+        "not": {
+            "properties": {"paid_out_of_band": {"enum": [True]}},
+            "required": ["paid_out_of_band", "payment_method"],
+        }
+    }
     payment_method = _id()
     paid_out_of_band = fields.Boolean(load_default=False)
 
@@ -152,6 +211,13 @@ class EmptySchema(StrictSchema):
 class UpcomingSchema(_InvoiceFields):
     """A preview: a ``customer`` and ``lines``, or a draft ``invoice`` plus changes."""
 
+    json_schema: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            _InvoiceFields.json_schema,
+            {"anyOf": [{"required": ["customer"]}, {"required": ["invoice"]}]},
+        ]
+    }
+
     customer = _id()
     invoice = _id()
 
@@ -166,7 +232,7 @@ class UpcomingLinesArgs(Schema):
     starting_after = fields.String(validate=validate.Length(min=1, max=64))
 
 
-class _RangeFilters(ListArgsSchema):
+class _RangeFilters(ListFilterArgsSchema):
     customer = _id()
     status = fields.String(validate=validate.OneOf(STATUSES))
     collection_method = fields.String(validate=validate.OneOf(COLLECTION_METHODS))
@@ -176,7 +242,7 @@ class _RangeFilters(ListArgsSchema):
     due_date_lte = fields.Integer(data_key="due_date[lte]", validate=TIMESTAMP)
 
 
-class InvoiceListArgs(_RangeFilters):
+class InvoiceListArgs(_RangeFilters, ListArgsSchema):
     pass
 
 
@@ -187,12 +253,6 @@ class InvoiceSearchArgs(_RangeFilters):
     total_gte = fields.Integer(data_key="total[gte]", validate=INT64)
     total_lte = fields.Integer(data_key="total[lte]", validate=INT64)
     page = fields.String(validate=validate.Length(min=1, max=100))
-
-    @validates_schema
-    def _no_cursors(self, data: dict[str, Any], **_kw: Any) -> None:
-        for name in ("starting_after", "ending_before"):
-            if data.get(name):
-                raise ValidationError("Search results are paged with page=<next_page>.", name)
 
 
 # -- responses -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from dealerhub.billing.invoice_schemas import INVOICE
 from dealerhub.billing.models import Invoice, InvoiceLine
 from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id, now
-from dealerhub.errors import InvalidRequest
+from dealerhub.errors import InvalidRequest, NotFound
 from dealerhub.events.service import record_event
 from dealerhub.pagination import created_filters
 from dealerhub.payments.common import merge_metadata
@@ -260,9 +260,7 @@ def page_of_lines(lines: list[InvoiceLine], args: Mapping[str, Any]) -> dict[str
     if args.get("starting_after"):
         ids = [line.id for line in lines]
         if args["starting_after"] not in ids:
-            raise InvalidRequest(
-                f"No such line: '{args['starting_after']}'", param="starting_after"
-            )
+            raise NotFound(f"No such line: '{args['starting_after']}'", param="starting_after")
         start = ids.index(args["starting_after"]) + 1
     limit = int(args.get("limit", 10))
     chunk = lines[start : start + limit]

@@ -3,7 +3,7 @@ the unguessable token in the URL is the credential (``@public``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import Response, redirect, render_template, request, url_for
 from flask.views import MethodView
@@ -13,6 +13,7 @@ from dealerhub.api import Blueprint, public, session
 from dealerhub.billing import hosted, transitions
 from dealerhub.billing.money import day, fmt
 from dealerhub.errors import DealerhubError, ValidationFailed
+from dealerhub.openapi_contract import page_response
 from dealerhub.payments import methods
 from dealerhub.payments.blueprint import config, processors
 from dealerhub.tenancy import Tenant
@@ -26,6 +27,20 @@ class HostedPayForm(Schema):
 
     class Meta:
         unknown = EXCLUDE  # the submit button's name comes along
+
+    # A card, a token or a refresh (the view's own checks, for the OpenAPI document).
+    json_schema: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            {
+                "anyOf": [
+                    {"required": ["number"]},
+                    {"required": ["token"]},
+                    {"required": ["action"], "properties": {"action": {"enum": ["refresh"]}}},
+                ]
+            },
+            {"anyOf": [{"not": {"required": ["number"]}}, {"required": ["exp_month", "exp_year"]}]},
+        ]
+    }
 
     number = fields.String(validate=validate.Regexp(r"^[0-9 -]{12,23}$", error="Not a number."))
     exp_month = fields.Integer(validate=validate.Range(min=1, max=12))
@@ -77,10 +92,16 @@ def render_error(error: DealerhubError, _request_id: str | None) -> Response:
     return Response(page, status=error.status, mimetype="text/html")
 
 
+_NO_INVOICE = page_response("No invoice behind this link (an error page)")
+
+
 @blp.route("/invoices/hosted/<token>")
 class HostedInvoice(MethodView):
     @public
-    @blp.doc(summary="The hosted invoice page (HTML): dealer, lines, totals, payment form")
+    @blp.doc(
+        summary="The hosted invoice page (HTML): dealer, lines, totals, payment form",
+        responses={"200": page_response("The invoice page"), "404": _NO_INVOICE},
+    )
     def get(self, token: str) -> Response:
         return _render(token)
 
@@ -88,7 +109,19 @@ class HostedInvoice(MethodView):
 @blp.route("/invoices/hosted/<token>/pay")
 class HostedPay(MethodView):
     @public
-    @blp.doc(summary="Pay from the hosted page (form post; answers with a redirect to it)")
+    @blp.doc(
+        summary="Pay from the hosted page (form post; answers with a redirect to it)",
+        requestBody={
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": HostedPayForm}},
+        },
+        responses={
+            "303": {"description": "Paid (or paying): back to the invoice page"},
+            "400": page_response("The page again with the message (a paid invoice, a bad card)"),
+            "402": page_response("The page again: the card was declined"),
+            "404": _NO_INVOICE,
+        },
+    )
     def post(self, token: str) -> Any:
         try:
             form = HostedPayForm().load(request.form)
@@ -106,7 +139,10 @@ class HostedPay(MethodView):
 @blp.route("/invoices/hosted/<token>/pdf")
 class HostedPdf(MethodView):
     @public
-    @blp.doc(summary="The invoice as a PDF")
+    @blp.doc(
+        summary="The invoice as a PDF",
+        responses={"200": page_response("The PDF", "application/pdf"), "404": _NO_INVOICE},
+    )
     def get(self, token: str) -> Response:
         name, data = hosted.pdf_bytes(session(), token)
         return Response(

@@ -3,7 +3,7 @@ objects (dumped from the models for responses and event snapshots alike)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -54,6 +54,18 @@ def _amount(**kw: Any) -> fields.Integer:
 class RecurringInSchema(StrictSchema):
     interval = fields.String(required=True, validate=validate.OneOf(INTERVALS))
     interval_count = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1))
+    # _at_most_three_years for the OpenAPI document: the limit of each interval.
+    json_schema: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {
+                "properties": {
+                    "interval": {"enum": [interval]},
+                    "interval_count": {"maximum": limit},
+                }
+            }
+            for interval, limit in MAX_INTERVAL_DAYS.items()
+        ]
+    }
 
     @validates_schema
     def _at_most_three_years(self, data: dict[str, Any], **_kw: Any) -> None:
@@ -127,6 +139,27 @@ class ProductListArgs(ListArgsSchema):
 
 
 class PriceCreateSchema(StrictSchema):
+    # _consistent's rules for the OpenAPI document (dealerhub.openapi_contract).
+    json_schema: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            {"oneOf": [{"required": ["product"]}, {"required": ["product_data"]}]},
+            {"oneOf": [{"required": ["unit_amount"]}, {"required": ["custom_unit_amount"]}]},
+            {"not": {"required": ["custom_unit_amount", "recurring"]}},
+            {
+                "anyOf": [
+                    {"not": {"required": ["type"]}},
+                    {
+                        "properties": {"type": {"enum": ["recurring"]}},
+                        "required": ["recurring"],
+                    },
+                    {
+                        "properties": {"type": {"enum": ["one_time"]}},
+                        "not": {"required": ["recurring"]},
+                    },
+                ]
+            },
+        ]
+    }
     product = fields.String(validate=validate.Length(min=3, max=40))
     product_data = fields.Nested(ProductDataSchema)
     currency = _currency(required=True)
@@ -167,7 +200,10 @@ def _immutable(name: str) -> fields.Field:
             "set active=false on this one."
         )
 
-    return fields.Raw(validate=refuse, metadata={"description": "Immutable: always refused."})
+    return fields.Raw(
+        validate=refuse,
+        metadata={"description": "Immutable: always refused.", "json_schema": {"not": {}}},
+    )
 
 
 class PriceUpdateSchema(StrictSchema):

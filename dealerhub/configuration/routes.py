@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from dealerhub.api import Blueprint, connectors, session, tenant
+from dealerhub.api import Blueprint, answers, connectors, session, tenant
 from dealerhub.configuration import service
 from dealerhub.configuration.certificates import MAX_P12_BYTES, CertStore
 from dealerhub.configuration.errors import CertificateRejected
@@ -34,6 +34,7 @@ def cert_store() -> CertStore:
 
 @blp.route("")
 class ConfigurationResource(MethodView):
+    @answers(404)
     @blp.response(200, ConfigurationSchema)
     def get(self) -> dict[str, Any]:
         """The configuration, secrets shown as "********"."""
@@ -47,6 +48,7 @@ class ConfigurationResource(MethodView):
             session(), tenant(), payload, actor=str(actor()), store=cert_store()
         )
 
+    @answers(404)
     @blp.arguments(ConfigurationSchema)
     @blp.response(200, ConfigurationSchema)
     def patch(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +58,7 @@ class ConfigurationResource(MethodView):
             session(), tenant(), payload, actor=str(actor()), store=cert_store()
         )
 
+    @answers(404)
     @blp.response(200, DeletedSchema)
     def delete(self) -> dict[str, Any]:
         """Delete the configuration and retire its certificates."""

@@ -85,12 +85,34 @@ class ConsentSchema(StrictSchema):
     )
 
 
+# What python-stdnum's us.ssn accepts (no area 000, 666 or 9xx, no group 00, no serial
+# 0000), for the OpenAPI document.
+SSN_PATTERN = (
+    r"^(?:00[1-9]|0[1-9][0-9]|[1-5][0-9]{2}|6[0-5][0-9]|66[0-57-9]|6[7-9][0-9]|[78][0-9]{2})"
+    r"-?(?:0[1-9]|[1-9][0-9])-?(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})$"
+)
+
+
+def _dob_pattern() -> str:
+    """Dates of birth _adult accepts whatever the day (18 to 120 years ago: the years
+    strictly inside that range, days 1-28), for the OpenAPI document."""
+    year = dt.datetime.now(dt.UTC).year
+    years = "|".join(str(y) for y in range(year - 119, year - 18))
+    return rf"^(?:{years})-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])$"
+
+
+_DOB_PATTERN = _dob_pattern()
+
+
 class CreditCheckRequestSchema(StrictSchema):
     first_name = _text(required=True)
     middle_name = _text(allow_none=True)
     last_name = _text(required=True)
     suffix = _text(10, allow_none=True)
-    date_of_birth = fields.Date(required=True, metadata={"description": "YYYY-MM-DD, 18+"})
+    date_of_birth = fields.Date(
+        required=True,
+        metadata={"description": "YYYY-MM-DD, 18+", "json_schema": {"pattern": _DOB_PATTERN}},
+    )
     gender = fields.String(allow_none=True, validate=validate.OneOf(["Male", "Female", "Other"]))
     phone_numbers = fields.List(
         fields.String(validate=validate.Regexp(r"^\+?[\d\s().-]{7,20}$")),
@@ -100,7 +122,10 @@ class CreditCheckRequestSchema(StrictSchema):
     occupation = _text(allow_none=True)
     employer = _text(allow_none=True)
     driver_license_number = _text(30, allow_none=True)
-    social_security_number = fields.String(required=True)
+    social_security_number = fields.String(
+        required=True,
+        metadata={"json_schema": {"pattern": SSN_PATTERN}, "description": "123-45-6789"},
+    )
     addresses = fields.List(
         fields.Nested(AddressSchema), required=True, validate=validate.Length(min=1, max=3)
     )

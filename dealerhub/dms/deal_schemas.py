@@ -23,9 +23,21 @@ from dealerhub.schemas import (
     list_schema,
 )
 
+# A deal's amounts, in cents: at most $100M each, so the desk's sums stay far inside the
+# 64 bits the database and the JSON reader take (an unbounded amount was a body_invalid 400
+# for a value the document allowed).
+MAX_DEAL_AMOUNT = 10_000_000_000
+
 Amount = lambda **kw: fields.Integer(  # noqa: E731 - a field factory reads best inline
-    strict=True, validate=validate.Range(min=0, error="Must not be negative."), **kw
+    strict=True,
+    validate=validate.Range(
+        min=0, max=MAX_DEAL_AMOUNT, error="Must be between 0 and 10000000000 (cents)."
+    ),
+    **kw,
 )
+
+
+_APR_DOC = {"minimum": 0, "maximum": 40, "description": "Percent, 0 to 40"}
 
 
 def _apr_range(value: Decimal) -> None:
@@ -57,7 +69,7 @@ class FeeSchema(Schema):
 class FinanceSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(("retail", "lease", "cash")))
     amount_financed = Amount(load_default=0)
-    apr = fields.Decimal(allow_none=True, validate=_apr_range)
+    apr = fields.Decimal(allow_none=True, validate=_apr_range, metadata=_APR_DOC)
     term_months = fields.Integer(
         allow_none=True,
         validate=validate.Range(min=1, max=96, error="Term must be 1 to 96 months."),

@@ -112,10 +112,8 @@ def _check_payment_intent(session: Session, tenant: Tenant, pi_id: str, customer
         scoped(PaymentIntent, tenant).where(col(PaymentIntent.id) == pi_id)
     ).first()
     if pi is None or (pi.customer_id is not None and pi.customer_id != customer_id):
-        raise InvalidRequest(
-            f"No payment intent '{pi_id}' for customer '{customer_id}'.",
-            param="payment_intent",
-            code="resource_missing",
+        raise NotFound(
+            f"No payment intent '{pi_id}' for customer '{customer_id}'.", param="payment_intent"
         )
 
 
@@ -129,14 +127,12 @@ def _check_references(
         try:
             get_customer(session, tenant, customer_id)
         except NotFound as exc:
-            raise InvalidRequest(exc.message, param="customer_id", code="resource_missing") from exc
+            raise NotFound(exc.message, param="customer_id") from exc
     if body.get("lead_id") and changed & {"customer_id", "lead_id"}:
         lead = session.scalars(scoped(Lead, tenant).where(col(Lead.id) == body["lead_id"])).first()
         if lead is None or lead.customer_id != customer_id:
-            raise InvalidRequest(
-                f"No lead '{body['lead_id']}' for customer '{customer_id}'.",
-                param="lead_id",
-                code="resource_missing",
+            raise NotFound(
+                f"No lead '{body['lead_id']}' for customer '{customer_id}'.", param="lead_id"
             )
     if body.get("payment_intent") and changed & {"customer_id", "payment_intent"}:
         _check_payment_intent(session, tenant, body["payment_intent"], customer_id)

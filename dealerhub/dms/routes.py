@@ -106,7 +106,10 @@ _LEAD_BODY_DOC = {
             "application/x-adf+xml": {"schema": {"type": "string", "format": "xml"}},
         },
     },
-    "parameters": [{"in": "header", "name": k, **v} for k, v in PROVIDER_HEADER.items()],
+    # Required here (a lead names its source); the other DMS endpoints take it optionally.
+    "parameters": [
+        {"in": "header", "name": k, "required": True, **v} for k, v in PROVIDER_HEADER.items()
+    ],
 }
 
 

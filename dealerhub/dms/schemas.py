@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import (
     Schema,
@@ -38,6 +38,21 @@ LEAD_STATUSES = ("new", "contacted", "qualified", "won", "lost")
 
 
 class AddressSchema(Schema):
+    # _us_zip for the OpenAPI document: a ZIP, or a country other than the US.
+    json_schema: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"properties": {"postal_code": {"pattern": r"^\d{5}(?:-\d{4})?$"}}},
+            {
+                "required": ["country"],
+                "properties": {
+                    "country": {
+                        "type": "string",
+                        "pattern": r"^(?:[A-TV-Za-tv-z][A-Za-z]|[Uu][A-RT-Za-rt-z])$",
+                    }
+                },
+            },
+        ]
+    }
     line1 = fields.String(validate=validate.Length(max=200), allow_none=True)
     line2 = fields.String(validate=validate.Length(max=200), allow_none=True)
     city = fields.String(validate=validate.Length(max=100), allow_none=True)
@@ -109,7 +124,34 @@ class ConsentSchema(Schema):
     obtained_at = fields.Integer(allow_none=True, validate=validate.Range(min=0))
 
 
+def _HAS(name: str) -> dict[str, Any]:  # noqa: N802 - reads as a schema constant
+    return {"required": [name], "properties": {name: {"type": "string", "minLength": 1}}}
+
+
 class LeadCreateSchema(Schema):
+    # The intake's rules for the OpenAPI document: vehicle or vehicles; an email or a phone;
+    # a phone-only lead only with consent.contact_by_phone (TCPA).
+    json_schema: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            {"not": {"required": ["vehicle", "vehicles"]}},
+            {"properties": {"customer": {"anyOf": [_HAS("email"), _HAS("phone")]}}},
+            {
+                "anyOf": [
+                    {"properties": {"customer": _HAS("email")}},
+                    {
+                        "required": ["consent"],
+                        "properties": {
+                            "consent": {
+                                "type": "object",
+                                "required": ["contact_by_phone"],
+                                "properties": {"contact_by_phone": {"enum": [True]}},
+                            }
+                        },
+                    },
+                ]
+            },
+        ]
+    }
     customer = fields.Nested(LeadCustomerSchema, required=True)
     vehicle = fields.Nested(VehicleSchema, allow_none=True)
     vehicles = fields.List(fields.Nested(VehicleSchema), validate=validate.Length(max=10))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
@@ -27,10 +27,11 @@ from dealerhub.schemas import (
     list_schema,
 )
 
-type_pattern = validate.And(
+# Lists of validators rather than validate.And: apispec documents each (length, pattern).
+type_pattern: list[Callable[[Any], Any]] = [
     validate.Length(min=1, max=80),
     validate.Regexp(PATTERN_RE, error="Not an event type or a group such as 'payment_intent.*'."),
-)
+]
 
 
 def _in_catalogue(value: str) -> None:
@@ -42,11 +43,17 @@ def _in_catalogue(value: str) -> None:
         )
 
 
-subscribable = validate.And(type_pattern, _in_catalogue)
-exact_type = validate.And(
+subscribable: list[Callable[[Any], Any]] = [*type_pattern, _in_catalogue]
+exact_type: list[Callable[[Any], Any]] = [
     validate.Length(min=1, max=80),
     validate.Regexp(TYPE_RE, error="Not an event type such as 'payment_intent.succeeded'."),
+]
+# What an endpoint may subscribe to, for the document: every type, each resource's group
+# (``payment_intent.*``) and ``*`` (other groups that match a type are accepted too).
+SUBSCRIBABLE = sorted(
+    {*catalogue.EVENT_TYPES, "*", *(t.split(".", 1)[0] + ".*" for t in catalogue.EVENT_TYPES)}
 )
+_SUBSCRIBABLE_DOC = {"json_schema": {"enum": SUBSCRIBABLE}}
 
 
 class EventListArgs(ListArgsSchema):
@@ -157,7 +164,9 @@ enabled_events_field = validate.Length(min=1, max=256)
 class EndpointCreateArgs(StrictSchema):
     url = fields.String(required=True, validate=url_field)
     enabled_events = fields.List(
-        fields.String(validate=subscribable), required=True, validate=enabled_events_field
+        fields.String(validate=subscribable, metadata=_SUBSCRIBABLE_DOC),
+        required=True,
+        validate=enabled_events_field,
     )
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     metadata = Metadata()
@@ -166,7 +175,8 @@ class EndpointCreateArgs(StrictSchema):
 class EndpointUpdateArgs(StrictSchema):
     url = fields.String(validate=url_field)
     enabled_events = fields.List(
-        fields.String(validate=subscribable), validate=enabled_events_field
+        fields.String(validate=subscribable, metadata=_SUBSCRIBABLE_DOC),
+        validate=enabled_events_field,
     )
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     metadata = Metadata()

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from dealerhub import jsonbody
 from dealerhub.api import key_kind, public, publishable, session, tenant
 from dealerhub.errors import InvalidRequest, NotFound
+from dealerhub.openapi_contract import page_response
 from dealerhub.pagination import paginate
 from dealerhub.payments import accounts, intents, methods, schemas, setup
 from dealerhub.payments import response_schemas as objects
@@ -203,10 +204,21 @@ _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>3-D Secure (s
 <button name="outcome" value="fail">Fail authentication</button></form></body></html>"""
 
 
+# (Documentation only.) The page reads these from its query string.
+_3DS_QUERY = [
+    {"in": "query", "name": "client_secret", "schema": {"type": "string", "maxLength": 200}},
+    {"in": "query", "name": "return_url", "schema": {"type": "string", "maxLength": 2000}},
+]
+
+
 @blp.route("/payment/sandbox/3ds/<intent_id>")
 class Sandbox3DS(MethodView):
     @public
-    @blp.doc(summary="Sandbox 3-D Secure page (test mode; the client secret is the credential)")
+    @blp.doc(
+        summary="Sandbox 3-D Secure page (test mode; the client secret is the credential)",
+        parameters=_3DS_QUERY,
+        responses={"200": page_response("The page with its two buttons")},
+    )
     def get(self, intent_id: str) -> Response:
         secret = html.escape(request.args.get("client_secret", ""), quote=True)
         back = html.escape(request.args.get("return_url", ""), quote=True)
@@ -215,7 +227,22 @@ class Sandbox3DS(MethodView):
         return Response(page, mimetype="text/html")
 
     @public
-    @blp.doc(summary="Complete (outcome=complete) or fail (outcome=fail) the authentication")
+    @blp.doc(
+        summary="Complete (outcome=complete) or fail (outcome=fail) the authentication",
+        parameters=[
+            {
+                "in": "query",
+                "name": "outcome",
+                "required": True,
+                "schema": {"type": "string", "enum": ["complete", "fail"]},
+            },
+            *_3DS_QUERY,
+        ],
+        responses={
+            "200": page_response("The outcome, as a page"),
+            "303": {"description": "Back to return_url with the intent's id"},
+        },
+    )
     def post(self, intent_id: str) -> BaseResponse:
         body = jsonbody.load(request.get_data()) if request.is_json and request.get_data() else {}
         if not isinstance(body, dict):

@@ -3,7 +3,7 @@ are in ``response_schemas``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -29,6 +29,13 @@ class BillingDetailsSchema(StrictSchema):
 
 
 class CardInSchema(StrictSchema):
+    # _number_or_token for the OpenAPI document (dealerhub.openapi_contract).
+    json_schema: ClassVar[dict[str, Any]] = {
+        "oneOf": [
+            {"required": ["token"], "not": {"required": ["number"]}},
+            {"required": ["number", "exp_month", "exp_year"], "not": {"required": ["token"]}},
+        ]
+    }
     number = fields.String(validate=validate.Regexp(r"^[0-9 -]{12,23}$", error="Not a number."))
     exp_month = fields.Integer(validate=validate.Range(min=1, max=12))
     exp_year = fields.Integer(validate=validate.Range(min=2000, max=2100))
@@ -74,6 +81,40 @@ class BankAccountInSchema(StrictSchema):
 
 
 class PaymentMethodCreateSchema(StrictSchema):
+    # _details_of_type for the OpenAPI document: the details of the type, and only those
+    # (said with not/required, which client generators take as plain objects).
+    json_schema: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            {"anyOf": [{"required": ["card"]}, {"required": ["us_bank_account"]}]},
+            {"not": {"required": ["card", "us_bank_account"]}},
+            {"not": {"required": ["us_bank_account"], "properties": {"type": {"enum": ["card"]}}}},
+            {
+                "not": {
+                    "required": ["card"],
+                    "properties": {"type": {"enum": ["us_bank_account"]}},
+                }
+            },
+            {
+                "not": {
+                    "properties": {
+                        "type": {"enum": ["us_bank_account"]},
+                        "billing_details": {
+                            "not": {
+                                "required": ["name"],
+                                "properties": {"name": {"type": "string", "minLength": 1}},
+                            }
+                        },
+                    }
+                }
+            },
+            {
+                "not": {
+                    "required": ["us_bank_account"],
+                    "not": {"required": ["billing_details"]},
+                }
+            },
+        ]
+    }
     type = fields.String(required=True, validate=validate.OneOf(["card", "us_bank_account"]))
     card = fields.Nested(CardInSchema)
     us_bank_account = fields.Nested(
@@ -117,6 +158,13 @@ class PaymentMethodListArgs(ListArgsSchema):
 
 
 class IntentCreateSchema(StrictSchema):
+    # _off_session for the OpenAPI document: off_session=true only with confirm=true.
+    json_schema: ClassVar[dict[str, Any]] = {
+        "not": {
+            "properties": {"off_session": {"enum": [True]}, "confirm": {"enum": [False]}},
+            "required": ["off_session"],
+        }
+    }
     amount = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=50, max=99999999)
     )

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import phonenumbers
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -104,6 +104,40 @@ class SetDealerRequestSchema(StrictSchema):
     is_test_dealer = fields.Boolean(
         data_key="isTestDealer", allow_none=True, metadata={"description": "Default false"}
     )
+
+    # _pen_rules for the OpenAPI document: penDealerId 0 exactly when registering; the
+    # profile's fields present unless unregistering.
+    json_schema: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            {
+                "anyOf": [
+                    {
+                        "properties": {
+                            "action": {"enum": ["REGISTER"]},
+                            "penDealerId": {"enum": [0]},
+                        }
+                    },
+                    {
+                        "properties": {
+                            "action": {"enum": ["UPDATE", "UNREGISTER"]},
+                            "penDealerId": {"not": {"enum": [0]}},
+                        }
+                    },
+                ]
+            },
+            {
+                "anyOf": [
+                    {"properties": {"action": {"enum": ["UNREGISTER"]}}},
+                    {
+                        "required": list(PROFILE_REQUIRED),
+                        "properties": {
+                            key: {"not": {"enum": [None, ""]}} for key in PROFILE_REQUIRED
+                        },
+                    },
+                ]
+            },
+        ]
+    }
 
     @validates_schema
     def _pen_rules(self, data: dict[str, Any], **_kw: Any) -> None:

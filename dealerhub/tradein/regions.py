@@ -29,6 +29,23 @@ _PREFIXES: tuple[tuple[int, int, str], ...] = (
 
 _STATE_OF_PREFIX = {p: state for lo, hi, state in _PREFIXES for p in range(lo, hi + 1)}
 
+
+def _allocated_zip_pattern() -> str:
+    """A ZIP (or ZIP+4) whose prefix USPS has allocated, as a regular expression: what
+    :func:`state_of_zip` accepts, for the OpenAPI document."""
+    heads: dict[str, list[str]] = {}
+    for prefix in sorted(_STATE_OF_PREFIX):
+        text = f"{prefix:03d}"
+        heads.setdefault(text[:2], []).append(text[2])
+    branches = [
+        head + (digits[0] if len(digits) == 1 else "[" + "".join(digits) + "]")
+        for head, digits in heads.items()
+    ]
+    return r"^(?:" + "|".join(branches) + r")[0-9]{2}(?:-[0-9]{4})?$"
+
+
+ALLOCATED_ZIP = _allocated_zip_pattern()
+
 # Census divisions; the factor reflects used-vehicle demand and climate wear (rust belt
 # below, sun belt and the West above). Territories and military mail are neutral.
 _DIVISIONS: dict[str, tuple[tuple[str, ...], float]] = {

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from dealerhub.api import Blueprint, connectors, publishable, session, tenant
+from dealerhub.api import Blueprint, answers, connectors, publishable, session, tenant
 from dealerhub.connectors.valuation.base import ValuationProvider
 from dealerhub.tradein import schemas, service
 
@@ -31,6 +31,7 @@ class Makes(MethodView):
 @blp.route("/get-tradein-models")
 class Models(MethodView):
     @publishable
+    @answers(404)  # a make, model, year or vehicle the catalogue does not have
     @blp.arguments(schemas.ModelsRequestSchema)
     @blp.response(200, schemas.ModelListSchema)
     def post(self, payload: dict[str, Any]) -> Any:
@@ -41,6 +42,7 @@ class Models(MethodView):
 @blp.route("/get-tradein-modelyears")
 class ModelYears(MethodView):
     @publishable
+    @answers(404)  # a make, model, year or vehicle the catalogue does not have
     @blp.arguments(schemas.ModelYearsRequestSchema)
     @blp.response(200, schemas.ModelYearListSchema)
     def post(self, payload: dict[str, Any]) -> Any:
@@ -51,6 +53,7 @@ class ModelYears(MethodView):
 @blp.route("/get-tradein-vehicle")
 class Vehicles(MethodView):
     @publishable
+    @answers(404)  # a make, model, year or vehicle the catalogue does not have
     @blp.arguments(schemas.VehicleRequestSchema)
     @blp.response(200, schemas.VehicleListSchema)
     def post(self, payload: dict[str, Any]) -> Any:
@@ -61,6 +64,7 @@ class Vehicles(MethodView):
 @blp.route("/get-tradein-allOptions")
 class Options(MethodView):
     @publishable
+    @answers(404)  # a make, model, year or vehicle the catalogue does not have
     @blp.arguments(schemas.OptionsRequestSchema)
     @blp.response(200, schemas.OptionListSchema)
     def post(self, payload: dict[str, Any]) -> Any:
@@ -71,6 +75,7 @@ class Options(MethodView):
 @blp.route("/get-tradein-vehiclevalue")
 class VehicleValue(MethodView):
     @publishable
+    @answers(404)  # a make, model, year or vehicle the catalogue does not have
     @blp.arguments(schemas.ValueRequestSchema)
     @blp.response(200, schemas.TradeinValuationSchema)
     def post(self, payload: dict[str, Any]) -> Any:

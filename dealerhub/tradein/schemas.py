@@ -4,13 +4,14 @@ response bodies, exactly as specified; ``category_id`` is 1 cars, 2 trucks and S
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from dealerhub.connectors.valuation.base import CONDITIONS
 from dealerhub.schemas import Const, Int, Money, ResponseSchema, Str, StrictSchema
 from dealerhub.tradein.catalog import CATEGORIES
+from dealerhub.tradein.regions import ALLOCATED_ZIP
 
 FIRST_YEAR, LAST_YEAR = 2000, 2026
 MAX_MILEAGE = 999_999
@@ -58,12 +59,23 @@ class ModelYearsRequestSchema(StrictSchema):
 
 
 class VehicleRequestSchema(StrictSchema):
+    # _one_form for the OpenAPI document: vin alone, or model_id and year.
+    json_schema: ClassVar[dict[str, Any]] = {
+        "oneOf": [
+            {
+                "required": ["vin"],
+                "not": {"anyOf": [{"required": ["model_id"]}, {"required": ["year"]}]},
+            },
+            {"required": ["model_id", "year"], "not": {"required": ["vin"]}},
+        ]
+    }
     model_id = _id()
     year = fields.Integer(strict=True, validate=_YEAR)
     vin = fields.String(
         validate=validate.Length(min=1, max=32),
         metadata={
-            "description": "17 characters; validated (check digit included) and decoded offline"
+            "description": "17 characters; validated (check digit included) and decoded offline",
+            "json_schema": {"pattern": "^[A-HJ-NPR-Z0-9]{17}$"},
         },
     )
 
@@ -96,6 +108,7 @@ class ValueRequestSchema(StrictSchema):
         validate=validate.Regexp(
             r"^\d{5}(-\d{4})?$", error="Must be a US ZIP code (12345 or 12345-6789)."
         ),
+        metadata={"json_schema": {"pattern": ALLOCATED_ZIP}},
     )
     condition = fields.String(
         required=True, validate=validate.OneOf(CONDITIONS, error="Must be one of: {choices}.")

@@ -75,10 +75,12 @@ def test_structured_search(api):
     assert _ids(rest) == [small["id"]] and rest["next_page"] is None
     err = assert_error(api.get("/payment/invoices/search?page=nope!"), 400, "invalid_request_error")
     assert err["param"] == "page"
+    # Search pages with page=, so a cursor is no parameter of it (nor of its document).
     err = assert_error(
         api.get(f"/payment/invoices/search?starting_after={big['id']}"),
         400,
         "invalid_request_error",
+        "parameter_unknown",
     )
     assert err["param"] == "starting_after"
 
@@ -134,6 +136,14 @@ def test_upcoming_preview_stores_nothing(api, events):
     assert [line["amount"] for line in lines["data"]] == [39800]
     rest = ok(api.post("/payment/invoices/upcoming/lines?starting_after=il_tmp_0001", json=body))
     assert [line["id"] for line in rest["data"]] == ["il_tmp_0002"] and rest["has_more"] is False
+    # A cursor naming no line is a 404, as for every list.
+    err = assert_error(
+        api.post("/payment/invoices/upcoming/lines?starting_after=il_tmp_0009", json=body),
+        404,
+        "invalid_request_error",
+        "resource_missing",
+    )
+    assert err["param"] == "starting_after"
 
 
 def test_upcoming_from_a_draft_with_changes(api):

@@ -315,7 +315,7 @@ def test_a_rejected_deal_is_fixed_and_sent_again(api: Api, db: Any) -> None:
     assert row.sync_status == "dead" and row.external_id is None
     err = assert_error(
         api.patch(f"/dms/deals/{created['id']}", json={"customer_id": "cus_nope"}),
-        400,
+        404,
         "invalid_request_error",
         "resource_missing",
     )
@@ -335,14 +335,14 @@ def test_a_lead_or_deposit_must_belong_to_the_customer(api: Api) -> None:
     assert other_lead["customer_id"] != deal["customer_id"]
     err = assert_error(
         api.patch(f"/dms/deals/{deal['id']}", json={"lead_id": other_lead["id"]}),
-        400,
+        404,
         "invalid_request_error",
         "resource_missing",
     )
     assert err["param"] == "lead_id"
     err = assert_error(
         api.patch(f"/dms/deals/{deal['id']}", json={"payment_intent": "pi_nope"}),
-        400,
+        404,
         "invalid_request_error",
         "resource_missing",
     )

@@ -95,18 +95,18 @@ def test_cash_deal_finances_nothing(api):
     assert err["param"] == "finance.apr"
 
 
-def test_unknown_customer_or_foreign_lead_is_rejected(api):
+def test_unknown_customer_or_foreign_lead_is_404(api):
     lead = post_lead(api).get_json()
     body = deal_body(lead)
     body["customer_id"] = "cus_nope"
     err = assert_error(
-        api.post("/dms/deals", json=body), 400, "invalid_request_error", "resource_missing"
+        api.post("/dms/deals", json=body), 404, "invalid_request_error", "resource_missing"
     )
     assert err["param"] == "customer_id"
     body = deal_body(lead)
     body["lead_id"] = "lead_nope"
     err = assert_error(
-        api.post("/dms/deals", json=body), 400, "invalid_request_error", "resource_missing"
+        api.post("/dms/deals", json=body), 404, "invalid_request_error", "resource_missing"
     )
     assert err["param"] == "lead_id"
 
@@ -144,7 +144,7 @@ def test_a_deals_payment_intent_must_be_this_dealers_and_this_customers(api, app
     ).get_json()
     for pi_id in (foreign["id"], theirs["id"], "pi_doesnotexist"):
         r = api.post("/dms/deals", json={**deal_body(lead), "payment_intent": pi_id})
-        assert assert_error(r, 400, "invalid_request_error", "resource_missing")["param"] == (
+        assert assert_error(r, 404, "invalid_request_error", "resource_missing")["param"] == (
             "payment_intent"
         )
     mine = api.post("/payment/payment-intents", json={"amount": 1000, "currency": "usd"}).get_json()
