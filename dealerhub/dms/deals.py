@@ -11,10 +11,9 @@ from sqlmodel import col
 from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id, now
 from dealerhub.dms import queue
+from dealerhub.dms.changes import event_snapshot, record_update
 from dealerhub.dms.deal_changes import amortized_payment, apply_changes, balance_of, deal_body
-from dealerhub.dms.deal_schemas import DEAL
 from dealerhub.dms.errors import DealInDms
-from dealerhub.dms.masking import mask_deal
 from dealerhub.dms.models import Deal, Lead
 from dealerhub.errors import InvalidRequest, NotFound
 from dealerhub.events.service import record_event
@@ -161,7 +160,7 @@ def create_deal(session: Session, tenant: Tenant, body: dict[str, Any]) -> Deal:
     )
     session.add(deal)
     session.flush()
-    record_event(session, tenant, "deal.created", mask_deal(DEAL.dump(deal)))
+    record_event(session, tenant, "deal.created", event_snapshot(deal))
     queue.enqueue(session, deal)
     return deal
 
@@ -210,7 +209,7 @@ def update_deal(session: Session, tenant: Tenant, deal_id: str, changes: dict[st
     changed = {k for k in ("customer_id", "lead_id", "payment_intent") if body[k] != before[k]}
     _check_references(session, tenant, body, changed=changed)
     totals = check_desk(body)
-    snapshot = mask_deal(DEAL.dump(deal))
+    before_snapshot = event_snapshot(deal)
     deal.customer_id = body["customer_id"]
     deal.lead_id = body.get("lead_id")
     deal.currency = body["currency"]
@@ -220,11 +219,7 @@ def update_deal(session: Session, tenant: Tenant, deal_id: str, changes: dict[st
     deal.products = body["products"]
     deal.payment_intent = body.get("payment_intent")
     deal.metadata_ = body["metadata"]
-    queue.mark_changed(session, deal)
-    session.flush()
-    after = mask_deal(DEAL.dump(deal))
-    previous = {k: snapshot[k] for k in after if k != "dms_sync" and snapshot.get(k) != after[k]}
-    record_event(session, tenant, "deal.updated", after, previous_attributes=previous)
+    record_update(session, tenant, deal, before_snapshot)
     return deal
 
 

@@ -16,10 +16,9 @@ from sqlmodel import col, select
 from dealerhub.customers import service as customers
 from dealerhub.db import new_id, now
 from dealerhub.dms import queue
+from dealerhub.dms.changes import event_snapshot, record_update
 from dealerhub.dms.errors import LeadInvalid
-from dealerhub.dms.masking import mask_lead
 from dealerhub.dms.models import Lead, LeadSubmission
-from dealerhub.dms.schemas import LEAD
 from dealerhub.errors import InvalidRequest, NotFound
 from dealerhub.events.service import record_event
 from dealerhub.pagination import created_filters, paginate, search
@@ -213,7 +212,7 @@ def create_lead(
     session.add(lead)
     _add_submission(session, tenant, lead, provider, body, vehicles, digest, fmt, merged=False)
     session.flush()
-    record_event(session, tenant, "lead.created", mask_lead(LEAD.dump(lead)))
+    record_event(session, tenant, "lead.created", event_snapshot(lead))
     queue.enqueue(session, lead)
     return Intake(lead, "created")
 
@@ -277,7 +276,7 @@ def _merge(
     _add_submission(session, tenant, locked, provider, body, vehicles, digest, fmt, merged=True)
     queue.mark_changed(session, locked)
     session.flush()
-    snapshot = mask_lead(LEAD.dump(locked))
+    snapshot = event_snapshot(locked)
     record_event(
         session,
         tenant,
@@ -330,7 +329,7 @@ def update_lead_by_id(
 
 
 def _apply_changes(session: Session, tenant: Tenant, lead: Lead, changes: dict[str, Any]) -> Lead:
-    before = mask_lead(LEAD.dump(lead))
+    before = event_snapshot(lead)
     if "customer" in changes:
         contact = {**lead.contact, **changes["customer"]}
         if not contact.get("email") and not contact.get("phone"):
@@ -348,11 +347,7 @@ def _apply_changes(session: Session, tenant: Tenant, lead: Lead, changes: dict[s
             setattr(lead, key, changes[key])
     if "metadata" in changes:
         lead.metadata_ = {**lead.metadata_, **changes["metadata"]}
-    queue.mark_changed(session, lead)
-    session.flush()
-    after = mask_lead(LEAD.dump(lead))
-    previous = {k: before[k] for k in after if k != "dms_sync" and before.get(k) != after[k]}
-    record_event(session, tenant, "lead.updated", after, previous_attributes=previous)
+    record_update(session, tenant, lead, before)
     return lead
 
 

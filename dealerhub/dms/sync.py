@@ -37,10 +37,8 @@ from dealerhub.connectors.dms.base import (
 from dealerhub.customers.service import get_customer
 from dealerhub.db import Database, now
 from dealerhub.dms import queue
-from dealerhub.dms.deal_schemas import DEAL
-from dealerhub.dms.masking import mask_deal, mask_lead
+from dealerhub.dms.changes import event_snapshot
 from dealerhub.dms.models import Deal, Lead
-from dealerhub.dms.schemas import LEAD
 from dealerhub.errors import DealerhubError, InvalidState, NotFound
 from dealerhub.events.service import record_event
 from dealerhub.tasks import backoff, enqueue_now
@@ -145,12 +143,6 @@ def claim(db: Database, kind: str, record_id: str) -> Claim | None:
         return Claim(kind, record.id, tenant, record.sync_version, record.sync_attempts, payload)
 
 
-def _snapshot(session: Session, record: Any) -> dict[str, Any]:
-    if isinstance(record, Lead):
-        return mask_lead(LEAD.dump(record))
-    return mask_deal(DEAL.dump(record))
-
-
 def finish_success(db: Database, c: Claim, result: DmsPushResult) -> Outcome:
     model = MODELS[c.kind]
     with db.transaction() as session:
@@ -170,7 +162,7 @@ def finish_success(db: Database, c: Claim, result: DmsPushResult) -> Outcome:
         record.sync_status = "synced"
         record.synced_version = c.version
         record.synced_at = now()
-        record_event(session, c.tenant, f"{c.kind}.synced", _snapshot(session, record))
+        record_event(session, c.tenant, f"{c.kind}.synced", event_snapshot(record))
         return Outcome("synced", matched=result.matched)
 
 
@@ -200,7 +192,7 @@ def finish_failure(db: Database, c: Claim, exc: BaseException, max_attempts: int
             return Outcome("failed", retryable=True, error=message, retry_in=delay)
         record.sync_status = "dead"
         record.sync_retry_at = None
-        record_event(session, c.tenant, f"{c.kind}.sync_failed", _snapshot(session, record))
+        record_event(session, c.tenant, f"{c.kind}.sync_failed", event_snapshot(record))
         return Outcome("dead", error=message)
 
 
