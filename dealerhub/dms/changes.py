@@ -24,14 +24,13 @@ def event_snapshot(record: Lead | Deal) -> dict[str, Any]:
     return mask_deal(DEAL.dump(record))
 
 
-def record_update(
-    session: Session, tenant: Tenant, record: Lead | Deal, before: dict[str, Any]
+def record_update_event(
+    session: Session, tenant: Tenant, event_type: str, record: Lead | Deal, before: dict[str, Any]
 ) -> None:
-    """After a change to ``record`` (whose :func:`event_snapshot` was ``before``): queue it for the
-    DMS again and record its ``updated`` event with the previous values of what changed."""
+    """After a change to ``record`` (whose :func:`event_snapshot` was ``before``): queue it for
+    the DMS again and record ``event_type`` with the previous values of what changed."""
     queue.mark_changed(session, record)
     session.flush()
     after = event_snapshot(record)
     previous = {k: before[k] for k in after if k != "dms_sync" and before.get(k) != after[k]}
-    kind = queue.kind_of(record)
-    record_event(session, tenant, f"{kind}.updated", after, previous_attributes=previous)
+    record_event(session, tenant, event_type, after, previous_attributes=previous)

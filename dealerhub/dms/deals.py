@@ -11,7 +11,7 @@ from sqlmodel import col
 from dealerhub.customers.service import get_customer
 from dealerhub.db import new_id, now
 from dealerhub.dms import queue
-from dealerhub.dms.changes import event_snapshot, record_update
+from dealerhub.dms.changes import event_snapshot, record_update_event
 from dealerhub.dms.deal_changes import amortized_payment, apply_changes, balance_of, deal_body
 from dealerhub.dms.errors import DealInDms
 from dealerhub.dms.models import Deal, Lead
@@ -219,7 +219,7 @@ def update_deal(session: Session, tenant: Tenant, deal_id: str, changes: dict[st
     deal.products = body["products"]
     deal.payment_intent = body.get("payment_intent")
     deal.metadata_ = body["metadata"]
-    record_update(session, tenant, deal, before_snapshot)
+    record_update_event(session, tenant, "deal.updated", deal, before_snapshot)
     return deal
 
 

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from dealerhub.customers import service as customers
 from dealerhub.db import new_id, now
 from dealerhub.dms import queue
-from dealerhub.dms.changes import event_snapshot, record_update
+from dealerhub.dms.changes import event_snapshot, record_update_event
 from dealerhub.dms.errors import LeadInvalid
 from dealerhub.dms.models import Lead, LeadSubmission
 from dealerhub.errors import InvalidRequest, NotFound
@@ -347,7 +347,7 @@ def _apply_changes(session: Session, tenant: Tenant, lead: Lead, changes: dict[s
             setattr(lead, key, changes[key])
     if "metadata" in changes:
         lead.metadata_ = {**lead.metadata_, **changes["metadata"]}
-    record_update(session, tenant, lead, before)
+    record_update_event(session, tenant, "lead.updated", lead, before)
     return lead
 
 
