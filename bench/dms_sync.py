@@ -6,9 +6,10 @@ The stub speaks OpenTrack SOAP (CustomerSearch / CustomerAdd), answers every cal
 creates duplicate DMS customers in naive integrations. The run asserts that every lead ended
 up synced and that the stub holds exactly one customer per lead.
 
-Each worker process runs the same code as the Celery task (``dealerhub.dms.sync.run``)
-with a pool of threads (like ``celery worker -P threads -c 8``); retryable failures are put
-back on the queue, as the task's retry would.
+Each worker process runs the Celery task's code (``dealerhub.dms.sync.drain``: claim a
+batch of due leads, push it with ``--in-flight`` calls at once, record the outcomes in one
+transaction), calling it again whenever it runs dry. Retries are due at once (the backoff
+delay is elided: it only adds idle time).
 
     python bench/dms_sync.py                     # 10,000 leads, 1 and 4 worker processes
     python bench/dms_sync.py --leads 500 --processes 2
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import queue
 import random
 import re
 import secrets
@@ -26,8 +26,10 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -145,58 +147,53 @@ def make_settings(data_dir: Path, database_url: str, key: str) -> Settings:
 
 
 def worker(
-    settings: Settings, url: str, work: mp.Queue, done: mp.Queue, threads: int, max_attempts: int
+    settings: Settings,
+    url: str,
+    go: Any,
+    stop: Any,
+    ready: Any,
+    batch_size: int,
+    in_flight: int,
 ) -> None:
+    """One worker process: the Celery task's drain (``dealerhub.dms.tasks.drain``), called
+    again whenever it runs dry, as the signals of new and retried records would."""
     from dealerhub.app import create_app
     from dealerhub.connectors.dms.dealertrack import DealerTrackCredentials, DealerTrackDms
     from dealerhub.dms import sync
 
     app = create_app(settings)
     db = app.extensions["db"]
-    creds = DealerTrackCredentials(url, "bench", "bench-password", "ZE", "ZE7")
-    local = threading.local()
-
-    def connector(_session: object, _tenant: object) -> DealerTrackDms:
-        if not hasattr(local, "dms"):
-            local.dms = DealerTrackDms(creds, timeout=(2.0, 10.0))
-        return local.dms
-
-    def loop() -> None:
-        with app.app_context():
-            while True:
-                lead_id = work.get()
-                if lead_id is None:
-                    return
-                outcome = sync.run(
-                    db, "lead", lead_id, max_attempts=max_attempts, connector_factory=connector
-                )
-                if outcome.status == "failed":
-                    work.put(lead_id)  # the task's retry (backoff elided: it only adds idle time)
-                else:
-                    done.put((lead_id, outcome.status))
-
-    done.put(("ready", "ready"))
-    pool = [threading.Thread(target=loop) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    dms = DealerTrackDms(
+        DealerTrackCredentials(url, "bench", "bench-password", "ZE", "ZE7"), timeout=(2.0, 10.0)
+    )
+    options = sync.Options(
+        batch_size=batch_size,
+        max_in_flight=in_flight,
+        max_attempts=20,
+        retry_base=0,  # retry at once: backoff only adds idle time here
+        drain_seconds=3600,
+    )
+    pool = ThreadPoolExecutor(in_flight)
+    ready.put(True)
+    go.wait()
+    with app.app_context():
+        while not stop.is_set():
+            if not sync.drain(db, connector_factory=lambda _s, _t: dms, options=options, pool=pool):
+                time.sleep(0.01)
+    pool.shutdown()
 
 
-def seed(settings: Settings, n: int) -> list[str]:
+def seed(settings: Settings, n: int) -> None:
     from dealerhub.app import create_app
     from dealerhub.db import new_id
     from dealerhub.dms.models import Lead
 
     app = create_app(settings)
-    ids = []
     with app.extensions["db"].transaction() as session:
         for i in range(n):
-            lead_id = new_id("lead")
-            ids.append(lead_id)
             session.add(
                 Lead(
-                    id=lead_id,
+                    id=new_id("lead"),
                     dealer_id="acct_bench",
                     livemode=True,
                     customer_id="cus_bench",
@@ -211,7 +208,6 @@ def seed(settings: Settings, n: int) -> list[str]:
                 )
             )
     app.extensions["db"].dispose()
-    return ids
 
 
 def fresh_database(server_url: str) -> str:
@@ -238,8 +234,20 @@ def drop_database(server_url: str, url: str) -> None:
     admin.dispose()
 
 
-def run_once(n: int, processes: int, threads: int, database_url: str | None) -> dict[str, float]:
+def synced_count(db: Any) -> int:
     from sqlalchemy import func, select
+
+    from dealerhub.dms.models import Lead
+
+    with db.transaction(write=False) as session:
+        stmt = select(func.count()).select_from(Lead).where(Lead.sync_status == "synced")
+        return int(session.scalar(stmt) or 0)
+
+
+def run_once(
+    n: int, processes: int, batch: int, in_flight: int, database_url: str | None
+) -> dict[str, float]:
+    from sqlalchemy import select
 
     from dealerhub.app import create_app
     from dealerhub.dms.models import Lead
@@ -249,57 +257,48 @@ def run_once(n: int, processes: int, threads: int, database_url: str | None) -> 
         url = fresh_database(database_url) if database_url else f"sqlite:///{data_dir / 'b.db'}"
         settings = make_settings(data_dir, url, Fernet.generate_key().decode())
         migrate.upgrade(settings)
-        ids = seed(settings, n)
+        seed(settings, n)
         stub = StubDms()
         server = serve(stub)
         dms_url = f"http://127.0.0.1:{server.server_address[1]}/opentrack"
         ctx = mp.get_context("spawn")
-        work: mp.Queue = ctx.Queue()
-        done: mp.Queue = ctx.Queue()
+        go, stop = ctx.Event(), ctx.Event()
+        ready: mp.Queue = ctx.Queue()
         procs = [
-            ctx.Process(target=worker, args=(settings, dms_url, work, done, threads, 20))
+            ctx.Process(target=worker, args=(settings, dms_url, go, stop, ready, batch, in_flight))
             for _ in range(processes)
         ]
         for p in procs:
             p.start()
         for _ in procs:  # time the sync, not interpreter start-up
-            done.get(timeout=120)
+            ready.get(timeout=120)
+        app = create_app(settings)
+        db = app.extensions["db"]
         started = time.perf_counter()
-        for lead_id in ids:
-            work.put(lead_id)
-        outcomes: dict[str, int] = {}
-        for _ in range(n):
-            try:
-                _lead, status = done.get(timeout=600)
-            except queue.Empty as exc:
-                raise SystemExit("benchmark stalled") from exc
-            outcomes[status] = outcomes.get(status, 0) + 1
+        go.set()
+        while synced_count(db) < n:
+            if time.perf_counter() - started > 600:
+                raise SystemExit("benchmark stalled")
+            time.sleep(0.05)
         elapsed = time.perf_counter() - started
-        for _ in range(processes * threads):
-            work.put(None)
+        stop.set()
         for p in procs:
             p.join(timeout=60)
         server.shutdown()
 
-        app = create_app(settings)
-        with app.extensions["db"].transaction(write=False) as session:
-            synced = session.scalar(
-                select(func.count()).select_from(Lead).where(Lead.sync_status == "synced")
-            )
+        with db.transaction(write=False) as session:
             errors = set(session.scalars(select(Lead.sync_last_error).limit(5)))
-        app.extensions["db"].dispose()
+        synced = synced_count(db)
+        db.dispose()
         if database_url:
             drop_database(database_url, url)
         # Exactly once at the DMS: one customer per lead, never two.
-        assert synced == n, f"{synced} of {n} leads synced; {outcomes} {errors}"
+        assert synced == n, f"{synced} of {n} leads synced; {errors}"
         assert len(stub.adds_by_reference) == n, "a lead never reached the DMS"
         doubled = [r for r, c in stub.adds_by_reference.items() if c != 1]
         assert not doubled, f"{len(doubled)} leads created twice at the DMS"
         assert len(stub.by_email) == n
         return {
-            "leads": n,
-            "processes": processes,
-            "threads": threads,
             "seconds": elapsed,
             "leads_per_s": n / elapsed,
             "dms_calls": stub.calls,
@@ -311,7 +310,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--leads", type=int, default=10_000)
     parser.add_argument("--processes", type=int, nargs="*", default=[1, 4])
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
+    parser.add_argument("--batch", type=int, default=50, help="records claimed at once")
+    parser.add_argument("--in-flight", type=int, default=8, help="DMS calls at once per process")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
     print(
@@ -319,9 +319,10 @@ def main() -> None:
         f"{FAILURE_RATE:.0%} failures, database {'PostgreSQL' if args.database_url else 'SQLite'}"
     )
     for processes in args.processes:
-        r = run_once(args.leads, processes, args.threads, args.database_url)
+        r = run_once(args.leads, processes, args.batch, args.in_flight, args.database_url)
         print(
-            f"  {processes} process(es) x {r['threads']} threads: {r['seconds']:.1f} s, "
+            f"  {processes} process(es), batches of {args.batch}, {args.in_flight} in flight: "
+            f"{r['seconds']:.1f} s, "
             f"{r['leads_per_s']:.0f} leads/s, {r['dms_calls']} DMS calls "
             f"({r['injected_failures']} failed), every lead synced exactly once"
         )

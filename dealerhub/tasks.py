@@ -1,7 +1,7 @@
 """Celery wiring: one Celery app, a task base class, and the after-commit enqueue helper.
 
-Services enqueue tasks by name (``enqueue_after_commit(session, "dealerhub.dms.tasks.sync_record",
-…)``), so a service never imports a tasks module: tasks import services, not the other way.
+Services enqueue tasks by name (``enqueue_after_commit(session, "dealerhub.dms.tasks.drain")``),
+so a service never imports a tasks module: tasks import services, not the other way.
 The worker entry point, which builds the Flask app the tasks run in, is ``dealerhub.worker``.
 """
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from dealerhub.clikit import DEALER, Context, pass_ctx
-from dealerhub.dms import sync, workflows
+from dealerhub.dms import failures, sync, workflows
 from dealerhub.tenancy import Tenant
 
 
@@ -43,13 +43,13 @@ def register(group: click.Group) -> None:
                     targets.append((Tenant(row.dealer_id, row.livemode), record_id))
                 if dealer_id:
                     tenant = Tenant(dealer_id, live)
-                    for stmt in sync.failures_stmt(tenant):
+                    for stmt in failures.failures_stmt(tenant):
                         targets.extend((tenant, r.id) for r in session.scalars(stmt))
             outcomes: dict[str, int] = {}
             for tenant, record_id in targets:
                 try:
                     with db.transaction() as session:
-                        sync.replay(session, tenant, record_id)
+                        failures.replay(session, tenant, record_id)
                 except Exception as exc:  # one bad id must not stop the rest
                     click.echo(f"{record_id}: not replayed: {exc}", err=True)
                     outcomes["skipped"] = outcomes.get("skipped", 0) + 1

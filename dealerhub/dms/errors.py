@@ -32,13 +32,3 @@ class DmsNotConfigured(DealerhubError):
     status = 400
     code = "dms_not_configured"
     retryable = False
-
-
-class SyncPermanentFailure(Exception):
-    retryable = False
-
-
-class SyncRetryableFailure(Exception):
-    """Raised by the sync task so the task base class retries it with backoff."""
-
-    retryable = True

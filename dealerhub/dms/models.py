@@ -15,7 +15,7 @@ class SyncColumns(SQLModel):
     """Per-record DMS sync state. ``version`` grows on every change; a sync that started at
     version N and finishes after a change leaves the record pending, so the change is sent."""
 
-    sync_status: str = Field(default="pending", max_length=16, index=True)
+    sync_status: str = Field(default="pending", max_length=16)
     sync_attempts: int = 0
     sync_last_error: str | None = Field(default=None, max_length=500)
     sync_lease_until: int | None = Field(default=None, index=True)
@@ -36,6 +36,9 @@ class Lead(TenantMixin, SyncColumns, table=True):
         Index("ix_dms_leads_tenant_email", "dealer_id", "livemode", "email"),
         Index("ix_dms_leads_tenant_phone", "dealer_id", "livemode", "phone", "last_name"),
         Index("ix_dms_leads_tenant_customer", "dealer_id", "livemode", "customer_id"),
+        # The sync queue: pending records oldest first, failed ones by when they are due.
+        Index("ix_dms_leads_sync_queue", "sync_status", "created"),
+        Index("ix_dms_leads_sync_retry", "sync_status", "sync_retry_at"),
     )
 
     id: str = Field(primary_key=True, max_length=40)
@@ -84,6 +87,8 @@ class Deal(TenantMixin, SyncColumns, table=True):
     __object_name__ = "deal"
     __table_args__ = (
         Index("ix_dms_deals_tenant_created", "dealer_id", "livemode", "created", "id"),
+        Index("ix_dms_deals_sync_queue", "sync_status", "created"),
+        Index("ix_dms_deals_sync_retry", "sync_status", "sync_retry_at"),
     )
 
     id: str = Field(primary_key=True, max_length=40)

@@ -1,5 +1,6 @@
-"""Handing leads and deals to the sync job: the services mark a record changed, and the job
-(``dealerhub.dms.tasks.sync_record``, enqueued by name after the commit) sends it."""
+"""Handing leads and deals to the sync job: the services mark a record changed, and a
+"records are waiting" signal (``dealerhub.dms.tasks.drain``, enqueued by name after the
+commit) has a worker claim due records in batches and send them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dealerhub.db import now
 from dealerhub.dms.models import Lead
 from dealerhub.tasks import enqueue_after_commit
 
-SYNC_RECORD = "dealerhub.dms.tasks.sync_record"
+DRAIN = "dealerhub.dms.tasks.drain"
 
 
 def kind_of(record: Any) -> str:
@@ -19,8 +20,8 @@ def kind_of(record: Any) -> str:
 
 
 def enqueue(session: Session, record: Any) -> None:
-    """Send ``record`` to the DMS once ``session`` commits (the sweep covers a lost message)."""
-    enqueue_after_commit(session, SYNC_RECORD, kind_of(record), record.id)
+    """Send ``record`` to the DMS once ``session`` commits (the sweep covers a lost signal)."""
+    enqueue_after_commit(session, DRAIN)
 
 
 def mark_changed(session: Session, record: Any) -> None:

@@ -12,7 +12,7 @@ from webargs.core import is_json
 from dealerhub import jsonbody
 from dealerhub.api import Blueprint, key_kind, publishable, session, tenant
 from dealerhub.dealers.models import Dealer
-from dealerhub.dms import adf, deals, service, sync, workflows
+from dealerhub.dms import adf, deals, failures, service, workflows
 from dealerhub.dms.deal_schemas import (
     DealCreateSchema,
     DealListArgsSchema,
@@ -206,7 +206,7 @@ class SyncFailures(MethodView):
     @blp.response(200, SyncFailureListSchema)
     def get(self) -> Any:
         """Dead leads and deals: rejected by the DMS or out of retries."""
-        return sync.list_failures(session(), tenant())
+        return failures.list_failures(session(), tenant())
 
 
 @blp.route("/dms/sync/failures/<string:record_id>/replay")
@@ -214,7 +214,7 @@ class SyncReplay(MethodView):
     @blp.response(200, SyncFailureSchema)
     def post(self, record_id: str) -> Any:
         """Send a dead record again (fresh attempt budget)."""
-        return sync.replay(session(), tenant(), record_id)
+        return failures.replay(session(), tenant(), record_id)
 
 
 @blp.route("/dms/sync/runs")

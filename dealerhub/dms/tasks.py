@@ -1,4 +1,4 @@
-"""Celery tasks of the DMS area: per-record sync, the sweep, and the workflow tick."""
+"""Celery tasks of the DMS area: the sync drain, the sweep, and the workflow tick."""
 
 from __future__ import annotations
 
@@ -8,33 +8,23 @@ from typing import Any
 from celery.schedules import crontab
 
 from dealerhub.dms import sync, workflows
-from dealerhub.dms.errors import SyncRetryableFailure
 from dealerhub.tasks import flask_app, register
 
 log = logging.getLogger(__name__)
 
 
-def max_attempts() -> int:
-    return int(flask_app().extensions["settings"].option("DMS_SYNC_MAX_ATTEMPTS", "5"))
-
-
 @register
-def sync_record(kind: str, record_id: str) -> str:
-    """Send one lead or deal; a retryable failure raises so the task base retries it with
-    exponential backoff (the record itself goes ``dead`` once its attempts run out)."""
+def drain() -> dict[str, int]:
+    """A "records are waiting" signal: claim due leads and deals in batches, push each batch
+    concurrently, record the outcomes; retries are signalled for when they fall due."""
     app = flask_app()
-    outcome = sync.run(
-        app.extensions["db"],
-        kind,
-        record_id,
-        connector_factory=app.extensions["connectors"].dms,
-        max_attempts=max_attempts(),
+    return dict(
+        sync.drain(
+            app.extensions["db"],
+            connector_factory=app.extensions["connectors"].dms,
+            options=sync.options_from(app.extensions["settings"]),
+        )
     )
-    if outcome.status == "failed":
-        # Ids only: vendor messages can echo contact data, and Celery logs this on retry.
-        # The full reason is on the record (dms_sync.last_error).
-        raise SyncRetryableFailure(f"{kind} {record_id}: retryable DMS failure")
-    return outcome.status
 
 
 @register

@@ -240,7 +240,7 @@ def run(
                         kind,
                         record_id,
                         connector_factory=connector_factory,
-                        max_attempts=wf.max_attempts,
+                        options=sync.Options(max_attempts=wf.max_attempts),
                     )
                     status = "synced" if outcome.status == "pending" else outcome.status
                     counts[status] = counts.get(status, 0) + 1

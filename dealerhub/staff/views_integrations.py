@@ -14,7 +14,7 @@ from sqlmodel import col
 from werkzeug.wrappers import Response
 
 from dealerhub.api import session
-from dealerhub.dms import sync
+from dealerhub.dms import failures
 from dealerhub.errors import NotFound
 from dealerhub.events import endpoints as webhook_endpoints
 from dealerhub.events import service as events
@@ -76,7 +76,7 @@ def webhook_retry(event_id: str) -> Response:
 
 @view("/configuration/dms", Permission.CONFIGURATION)
 def dead_letters(errors: dict[str, str] | None = None, status: int = 200) -> Response:
-    rows = sync.list_failures(session(), tenant())["data"]
+    rows = failures.list_failures(session(), tenant())["data"]
     audit("desk.dead_letters_viewed")
     return render("staff/dead_letters.html", status=status, rows=rows, errors=errors or {})
 
@@ -84,7 +84,7 @@ def dead_letters(errors: dict[str, str] | None = None, status: int = 200) -> Res
 @view("/configuration/dms/<record_id>/replay", Permission.CONFIGURATION, methods=["POST"])
 def dead_letter_replay(record_id: str) -> Response:
     try:
-        forms.run(lambda: sync.replay(session(), tenant(), record_id))
+        forms.run(lambda: failures.replay(session(), tenant(), record_id))
     except forms.FormErrors as exc:
         return dead_letters(exc.errors, exc.status)
     audit("dms.replayed", record_id)

@@ -171,7 +171,8 @@ def test_change_during_sync_is_sent_again(api, db, dealer, monkeypatch):
     assert sync.claim(db, "lead", lead["id"]) is None  # leased: a second worker backs off
     with db.transaction() as s:
         queue.mark_changed(s, s.get(Lead, lead["id"]))
-    outcome = sync.finish_success(db, claim, DmsPushResult("C1", "C1"))
+    with db.transaction() as s:
+        [outcome] = sync.finish(s, [(claim, DmsPushResult("C1", "C1"))], sync.Options())
     assert outcome.status == "pending"
     assert _lead(db, lead["id"]).sync_status == "pending"
     assert sent.count(lead["id"]) >= 2

@@ -14,7 +14,6 @@ from celery.contrib.testing.worker import start_worker
 from dealerhub.app import create_app
 from dealerhub.connectors.base import ConnectorUnavailable
 from dealerhub.connectors.dms.sandbox import SandboxDms
-from dealerhub.dms import tasks
 from dealerhub.dms.models import Lead
 from dealerhub.tasks import celery
 from tests.conftest import BROKER_URL, Api, bind_tasks_to, make_dealer, swap_connectors_of
@@ -30,10 +29,10 @@ def worker_app(
 ) -> Iterator[Any]:
     broker = f"filesystem://{tmp_path / 'broker'}" if request.param == "embedded" else BROKER_URL
     queue = f"dealerhub-test-{uuid.uuid4().hex[:8]}"
-    settings = base_settings.with_overrides(
-        tasks_eager=False, broker_url=broker, extra={"TASK_QUEUE": queue}
-    )
-    monkeypatch.setattr(tasks.sync_record, "retry_backoff_base", 0.05)
+    # Retries come due a second after a failure (the shortest backoff), each with its own
+    # countdown signal.
+    extra = {"TASK_QUEUE": queue, "DMS_SYNC_RETRY_BASE_SECONDS": "0.05"}
+    settings = base_settings.with_overrides(tasks_eager=False, broker_url=broker, extra=extra)
     monkeypatch.chdir(tmp_path)  # kombu's pidbox files land in the cwd: keep the tree clean
     wapp = create_app(settings)
     with start_worker(
