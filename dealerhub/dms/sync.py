@@ -48,6 +48,7 @@ from dealerhub.db import Database, now
 from dealerhub.dms import queue
 from dealerhub.dms.changes import event_snapshot
 from dealerhub.dms.models import Deal, Lead
+from dealerhub.dms.schemas import preload_merged_sources
 from dealerhub.errors import DealerhubError
 from dealerhub.events.service import record_event
 from dealerhub.tasks import backoff, celery, enqueue_after_commit, enqueue_now
@@ -336,6 +337,8 @@ def finish(session: Session, pushed: Sequence[Pushed], options: Options) -> list
         if ids:
             locked = select(model).where(col(model.id).in_(ids)).with_for_update()
             records.update((r.id, r) for r in session.scalars(locked))
+    # Every outcome records an event whose snapshot shows the lead's merged sources.
+    preload_merged_sources(session, [c.record_id for c, _ in pushed if c.kind == "lead"])
     outcomes = []
     for c, result in pushed:
         record = records[c.record_id]
