@@ -1,12 +1,15 @@
-"""A sync worker that dies (SIGKILL from the test) after the DMS call, before its commit.
+"""A sync worker that dies (SIGKILL from the test) after DMS calls, before its commit.
 
-Run as ``python tests/dms/killed_worker.py '<json>'`` from the worktree root.
+Run as ``python tests/dms/killed_worker.py '<json>'`` from the worktree root. With
+``"drain": N`` it drains a batch, and the connector hangs once N of its pushes reached the
+DMS (the rest of the batch is still in flight); otherwise it syncs ``lead_id`` alone.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,17 +36,30 @@ def main() -> None:
     app = create_app(settings)
     db = app.extensions["db"]
 
+    pushes_before_hang = args.get("drain", 1)
+    pushed = []
+    lock = threading.Lock()
+
     class PushThenHang:
         name = "hang"
 
         def push_lead(self, payload):
-            result = SandboxDms(db, args["dealer_id"]).push_lead(payload)
-            print("PUSHED", flush=True)
+            with lock:
+                if len(pushed) == pushes_before_hang:
+                    time.sleep(60)  # the rest of the batch: still in flight when killed
+                result = SandboxDms(db, args["dealer_id"]).push_lead(payload)
+                pushed.append(payload.reference)
+                if len(pushed) == pushes_before_hang:
+                    print("PUSHED", flush=True)
             time.sleep(60)  # killed here: the result is never recorded
             return result
 
+    factory = lambda _s, _t: PushThenHang()  # noqa: E731
     with app.app_context():
-        sync.run(db, "lead", args["lead_id"], connector_factory=lambda _s, _t: PushThenHang())
+        if "drain" in args:
+            sync.drain(db, connector_factory=factory, options=sync.Options(max_in_flight=8))
+        else:
+            sync.run(db, "lead", args["lead_id"], connector_factory=factory)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
@@ -232,17 +238,8 @@ def test_live_mode_without_configuration_is_a_clear_non_retryable_failure(live_a
     assert "dms_not_configured" in row.sync_last_error
 
 
-@pytest.mark.slow
-def test_worker_process_sigkilled_mid_sync(api, db, dealer, base_settings, monkeypatch):
-    import json
-    import signal
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    real_enqueue = queue.enqueue
-    monkeypatch.setattr(queue, "enqueue", lambda *_a: None)
-    lead = post_lead(api).get_json()
+def _killed_worker(base_settings, dealer, **job) -> None:
+    """Run ``tests/dms/killed_worker.py`` until it has pushed, then SIGKILL it."""
     args = {
         "data_dir": str(base_settings.data_dir),
         "database_url": base_settings.database_url,
@@ -250,7 +247,7 @@ def test_worker_process_sigkilled_mid_sync(api, db, dealer, base_settings, monke
         "secret_key": str(base_settings.secret_key),
         "encryption_keys": [str(k) for k in base_settings.encryption_keys],
         "dealer_id": dealer.id,
-        "lead_id": lead["id"],
+        **job,
     }
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen(
@@ -266,6 +263,14 @@ def test_worker_process_sigkilled_mid_sync(api, db, dealer, base_settings, monke
         proc.wait(timeout=30)
         proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL
+
+
+@pytest.mark.slow
+def test_worker_process_sigkilled_mid_sync(api, db, dealer, base_settings, monkeypatch):
+    real_enqueue = queue.enqueue
+    monkeypatch.setattr(queue, "enqueue", lambda *_a: None)
+    lead = post_lead(api).get_json()
+    _killed_worker(base_settings, dealer, lead_id=lead["id"])
     row = _lead(db, lead["id"])
     assert row.sync_status == "pending" and row.external_id is None
     assert _sandbox_customers(db, dealer.id) == 1
@@ -277,6 +282,32 @@ def test_worker_process_sigkilled_mid_sync(api, db, dealer, base_settings, monke
     row = _lead(db, lead["id"])
     assert row.sync_status == "synced"
     assert _sandbox_customers(db, dealer.id) == 1
+
+
+@pytest.mark.slow
+def test_worker_killed_in_the_middle_of_a_batch(api, db, dealer, base_settings, monkeypatch):
+    """Three of six leads reach the DMS, three are still in flight: the kill loses none and
+    doubles none once the batch's lease runs out."""
+    real_enqueue = queue.enqueue
+    monkeypatch.setattr(queue, "enqueue", lambda *_a: None)
+    ids = []
+    for i in range(6):
+        body = lead_body(customer={"email": f"buyer{i}@example.com", "phone": f"55501{i:05d}"})
+        ids.append(post_lead(api, body).get_json()["id"])
+    _killed_worker(base_settings, dealer, drain=3)
+    rows = [_lead(db, i) for i in ids]
+    assert {(r.sync_status, r.sync_attempts, r.external_id) for r in rows} == {("pending", 1, None)}
+    assert _sandbox_customers(db, dealer.id) == 3
+
+    monkeypatch.setattr(queue, "enqueue", real_enqueue)
+    sync.sweep(db)  # the batch's lease is still live: nobody else may send it yet
+    assert {_lead(db, i).sync_status for i in ids} == {"pending"}
+    expired = max(r.sync_lease_until for r in rows) + 1
+    monkeypatch.setattr(sync, "now", lambda: expired)
+    assert sync.sweep(db) >= 6  # other tests' leftovers too, on a shared database
+    rows = [_lead(db, i) for i in ids]
+    assert {(r.sync_status, r.sync_attempts) for r in rows} == {("synced", 2)}
+    assert _sandbox_customers(db, dealer.id) == 6  # three found by the look-up, three added
 
 
 def test_unexpected_connector_bug_dead_letters_without_leaking(
