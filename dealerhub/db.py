@@ -25,7 +25,7 @@ from sqlalchemy import JSON, Column, Engine, MetaData, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlmodel import Field, SQLModel
 
-from dealerhub import fastjson
+from dealerhub import fastjson, wal
 from dealerhub.rows import Row
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -112,6 +112,9 @@ def make_engine(url: str) -> Engine:
             json_deserializer=fastjson.loads,
         )
 
+        db_file = _sqlite_path(url)
+        checkpointer = wal.attach(engine, db_file) if db_file else None
+
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
             # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit BEGIN cannot be IMMEDIATE).
@@ -121,6 +124,9 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            if checkpointer is not None:  # checkpoints run beside requests, not in them
+                cur.execute(f"PRAGMA wal_autocheckpoint={wal.AUTOCHECKPOINT_PAGES}")
+                checkpointer.ensure_running()
             cur.close()
 
         # SQLite's busy handler sleeps in growing steps (up to 100 ms) while another writer
@@ -128,7 +134,6 @@ def make_engine(url: str) -> Engine:
         # queue on an flock() of a lock file next to the database first: the kernel wakes the
         # next writer the moment the lock is free, across threads and processes alike, and a
         # crashed process's lock is released with its file descriptors.
-        db_file = _sqlite_path(url)
         lock_path = f"{db_file}.writelock" if db_file else None
         if db_file:
             _owner_only(db_file)
@@ -282,6 +287,7 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        wal.stop(self.engine)
         self.engine.dispose()
 
 
