@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -178,6 +179,16 @@ def pk_api(client: Any, dealer: DealerKeys) -> Api:
 @pytest.fixture
 def live_api(client: Any, dealer: DealerKeys) -> Api:
     return Api(client, dealer.live_secret_key)
+
+
+def wait_until(predicate: Any, timeout: float = 10.0) -> bool:
+    """Poll ``predicate`` every 50 ms until it is true (True) or ``timeout`` passes (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def assert_error(response: Any, status: int, type_: str, code: str | None = None) -> dict[str, Any]:

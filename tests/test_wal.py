@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from sqlalchemy import text
 
 from dealerhub import wal
 from dealerhub.db import make_engine
-
-
-def _wait(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+from tests.conftest import wait_until
 
 
 def test_the_background_thread_checkpoints_what_commits_leave_in_the_wal(tmp_path: Path) -> None:
@@ -32,7 +23,7 @@ def test_the_background_thread_checkpoints_what_commits_leave_in_the_wal(tmp_pat
             conn.execute(text("INSERT INTO t (body) VALUES (:b)"), [{"b": "x" * 4000}] * 300)
         assert os.path.getsize(f"{db_file}-wal") > 1_000_000
         # Checkpointed pages land in the database file itself.
-        assert _wait(lambda: os.path.getsize(db_file) > 1_000_000)
+        assert wait_until(lambda: os.path.getsize(db_file) > 1_000_000)
         checkpointer = wal.of(engine)
         assert checkpointer is not None and checkpointer.thread is not None
         assert checkpointer.thread.is_alive()

@@ -16,7 +16,14 @@ from dealerhub.connectors.base import ConnectorUnavailable
 from dealerhub.connectors.dms.sandbox import SandboxDms
 from dealerhub.dms.models import Lead
 from dealerhub.tasks import celery
-from tests.conftest import BROKER_URL, Api, bind_tasks_to, make_dealer, swap_connectors_of
+from tests.conftest import (
+    BROKER_URL,
+    Api,
+    bind_tasks_to,
+    make_dealer,
+    swap_connectors_of,
+    wait_until,
+)
 from tests.dms.conftest import lead_body, post_lead
 
 BROKERS = ["embedded"] + (["external"] if BROKER_URL else [])
@@ -42,15 +49,6 @@ def worker_app(
     # Back to eager (and the full beat schedule) for the other tests.
     bind_tasks_to(app)
     wapp.extensions["db"].dispose()
-
-
-def _wait_for(predicate: Any, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def _status(app: Any, lead_id: str) -> tuple[str, int]:
@@ -82,7 +80,7 @@ def test_real_worker_retries_with_backoff_then_syncs(worker_app):
     api = Api(worker_app.test_client(), dealer.secret_key)
     lead = post_lead(api).get_json()
     assert lead["dms_sync"]["status"] == "pending"  # not eager: the worker does it
-    assert _wait_for(lambda: _status(worker_app, lead["id"]) == ("synced", 3))
+    assert wait_until(lambda: _status(worker_app, lead["id"]) == ("synced", 3), timeout=15)
     assert len(calls) == 3
 
 
@@ -92,7 +90,7 @@ def test_real_worker_dead_letters_a_permanent_rejection(worker_app):
     body = lead_body()
     body["customer"]["last_name"] = "Dmsreject"
     lead = post_lead(api, body).get_json()
-    assert _wait_for(lambda: _status(worker_app, lead["id"]) == ("dead", 1))
+    assert wait_until(lambda: _status(worker_app, lead["id"]) == ("dead", 1), timeout=15)
     time.sleep(0.3)  # and it is not retried
     assert _status(worker_app, lead["id"]) == ("dead", 1)
     failures = api.get("/dms/sync/failures").get_json()["data"]
