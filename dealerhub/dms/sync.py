@@ -258,7 +258,10 @@ def connectors_for(
             for tenant in missing:
                 try:
                     known[tenant] = factory(session, tenant)
-                except DealerhubError as exc:
+                except DealerhubError as exc:  # no DMS configured, say: each record says why
+                    known[tenant] = exc
+                except Exception as exc:  # our bug: dead-letter the records, as in push()
+                    log.error("dms connector for %s: unexpected %s", tenant, type(exc).__name__)
                     known[tenant] = exc
     return known
 

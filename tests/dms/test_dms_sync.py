@@ -327,3 +327,17 @@ def test_unexpected_connector_bug_dead_letters_without_leaking(
     row = _lead(db, lead["id"])
     assert row.sync_status == "dead" and row.sync_last_error == "TypeError"
     assert "jane.doe@example.com" not in caplog.text
+
+
+def test_a_connector_that_cannot_be_built_dead_letters_the_record(api, db, monkeypatch, caplog):
+    monkeypatch.setattr(queue, "enqueue", lambda *_a: None)
+    lead = post_lead(api).get_json()
+
+    def broken(_session, _tenant):
+        raise RuntimeError("jane.doe@example.com in a bad config")
+
+    outcome = sync.run(db, "lead", lead["id"], connector_factory=broken)
+    assert outcome.status == "dead"
+    row = _lead(db, lead["id"])
+    assert row.sync_status == "dead" and row.sync_last_error == "RuntimeError"
+    assert "jane.doe@example.com" not in caplog.text
