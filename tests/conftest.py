@@ -182,13 +182,14 @@ def live_api(client: Any, dealer: DealerKeys) -> Api:
 
 
 def wait_until(predicate: Any, timeout: float = 10.0) -> bool:
-    """Poll ``predicate`` every 50 ms until it is true (True) or ``timeout`` passes (False)."""
+    """Poll ``predicate`` every 50 ms until it is true, or ``timeout`` has passed and a last
+    look finds it still false."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return True
         time.sleep(0.05)
-    return False
+    return bool(predicate())
 
 
 def assert_error(response: Any, status: int, type_: str, code: str | None = None) -> dict[str, Any]:

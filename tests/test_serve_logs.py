@@ -13,13 +13,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import wait_until
 
 CARD = "4242424242424242"
 SSN = "123-45-6789"
@@ -53,15 +54,6 @@ def _get(url: str) -> int:
         return exc.code
     except OSError:  # not listening yet
         return 0
-
-
-def _wait_for(predicate: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def _entries(path: Path) -> list[dict[str, Any]]:
@@ -111,10 +103,10 @@ def test_serve_writes_one_masked_json_object_a_line(tmp_path: Path) -> None:
                 for line in text.splitlines()
             )
 
-        assert _wait_for(lambda: logged("celery.apps.worker", r"\S+@\S+ ready\."), 90), (
+        assert wait_until(lambda: logged("celery.apps.worker", r"\S+@\S+ ready\."), 90), (
             output.read_text()
         )
-        assert _wait_for(lambda: _get(f"http://127.0.0.1:{port}/healthz") == 200, 30)
+        assert wait_until(lambda: _get(f"http://127.0.0.1:{port}/healthz") == 200, 30)
         # Secrets in request paths: the access log line carries the path.
         base = f"http://127.0.0.1:{port}"
         assert _get(f"{base}/payment/customers/{CARD}") == 401
@@ -128,14 +120,14 @@ def test_serve_writes_one_masked_json_object_a_line(tmp_path: Path) -> None:
             check=True,
             timeout=120,
         )
-        assert _wait_for(lambda: logged("celery.app.trace", r"succeeded in"), 60), (
+        assert wait_until(lambda: logged("celery.app.trace", r"succeeded in"), 60), (
             output.read_text()
         )
-        assert _wait_for(lambda: logged("celery.beat", r"beat: Starting"), 60)
+        assert wait_until(lambda: logged("celery.beat", r"beat: Starting"), 60)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
         # The worker finishes its warm shutdown after the server has gone.
-        assert _wait_for(
+        assert wait_until(
             lambda: (
                 not subprocess.run(
                     ["pgrep", "-s", str(proc.pid)], capture_output=True, text=True, check=False
@@ -233,7 +225,7 @@ def test_gunicorn_logs_in_the_configured_format(tmp_path: Path, json_output: boo
             start_new_session=True,
         )
     try:
-        assert _wait_for(lambda: _get(f"http://127.0.0.1:{port}/") == 200, 30)
+        assert wait_until(lambda: _get(f"http://127.0.0.1:{port}/") == 200, 30)
         proc.send_signal(signal.SIGINT)  # quick shutdown
         assert proc.wait(timeout=30) == 0
     finally:

@@ -7,12 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from dealerhub.filelock import try_lock
 from dealerhub.supervisor import Supervisor, backoff
+from tests.conftest import wait_until
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
 CRASHER = [sys.executable, "-c", "raise SystemExit(3)"]
@@ -28,15 +28,6 @@ def alive(pid: int) -> bool:
         return fh.read().split(")")[-1].split()[0] != "Z"
 
 
-def wait_until(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
 def test_backoff_doubles_up_to_the_cap():
     assert [backoff(n, base=1, cap=60) for n in range(1, 9)] == [1, 2, 4, 8, 16, 32, 60, 60]
 
@@ -46,10 +37,10 @@ def test_a_killed_child_is_restarted_and_stop_leaves_nothing():
     sup.start()
     try:
         child = sup.children[0]
-        assert wait_until(lambda: child.proc is not None)
+        assert wait_until(lambda: child.proc is not None, 20)
         first = child.proc.pid
         os.kill(first, signal.SIGKILL)
-        assert wait_until(lambda: child.proc is not None and child.proc.pid != first)
+        assert wait_until(lambda: child.proc is not None and child.proc.pid != first, 20)
         assert child.restarts == 1
     finally:
         sup.stop(timeout=5)
@@ -93,9 +84,9 @@ def test_the_supervisor_dying_takes_its_children_with_it(tmp_path):
         [sys.executable, str(script)], env={**os.environ, "PYTHONPATH": os.getcwd()}
     )
     try:
-        assert wait_until(lambda: pidfile.exists() and pidfile.read_text().strip() != "")
+        assert wait_until(lambda: pidfile.exists() and pidfile.read_text().strip() != "", 20)
         child = int(pidfile.read_text())
-        assert wait_until(lambda: alive(child))
+        assert wait_until(lambda: alive(child), 20)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         assert wait_until(lambda: not alive(child), 10), "the child outlived its supervisor"
@@ -165,7 +156,7 @@ def test_children_are_stopped_by_the_thread_that_started_them(monkeypatch):
 
     monkeypatch.setattr(sup, "_stop_children", record)
     sup.start()
-    assert wait_until(lambda: sup.children[0].proc is not None)
+    assert wait_until(lambda: sup.children[0].proc is not None, 20)
     sup.stop(timeout=5)
     assert stopped_by == ["supervisor"]
     assert not any(alive(pid) for pid in sup.children[0].pids)

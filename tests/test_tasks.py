@@ -16,7 +16,7 @@ from dealerhub.app import create_app
 from dealerhub.config import load_settings
 from dealerhub.tasks import backoff, celery, enqueue_now
 from tests import toy
-from tests.conftest import BROKER_URL, Api, bind_tasks_to, make_dealer
+from tests.conftest import BROKER_URL, Api, bind_tasks_to, make_dealer, wait_until
 
 BROKERS = ["embedded"] + (["external"] if BROKER_URL else [])
 
@@ -40,15 +40,6 @@ def worker_app(
     worker.extensions["db"].dispose()
 
 
-def _wait_for(predicate: Any, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_task_runs_after_commit_and_not_on_rollback(worker_app: Any) -> None:
     toy.task_runs.clear()
     dealer = make_dealer(worker_app)
@@ -58,7 +49,7 @@ def test_task_runs_after_commit_and_not_on_rollback(worker_app: Any) -> None:
     ok = api.post("/toy/widgets", json={"name": "committed", "enqueue": True})
     assert ok.status_code == 200
     widget_id = ok.get_json()["id"]
-    assert _wait_for(lambda: widget_id in toy.task_runs)
+    assert wait_until(lambda: widget_id in toy.task_runs)
     time.sleep(0.5)  # give a wrongly-enqueued task time to show up
     assert toy.task_runs == [widget_id]
 
@@ -90,7 +81,7 @@ def flaky(self: Any) -> None:
 def test_retryable_errors_are_retried_by_the_base_class(worker_app: Any) -> None:
     flaky_calls.clear()
     flaky.delay()
-    assert _wait_for(lambda: len(flaky_calls) == 3)
+    assert wait_until(lambda: len(flaky_calls) == 3)
     time.sleep(0.3)
     assert flaky_calls == [0, 1, 2]
 

@@ -21,7 +21,7 @@ from dealerhub.events.models import WebhookDelivery
 from dealerhub.events.tasks import deliver, drain_deliveries, sweep_deliveries
 from dealerhub.events.testing import Receiver
 from dealerhub.tasks import celery, drop_connections
-from tests.conftest import BROKER_URL, Api, bind_tasks_to, make_dealer
+from tests.conftest import BROKER_URL, Api, bind_tasks_to, make_dealer, wait_until
 from tests.events.conftest import emit
 
 pytestmark = pytest.mark.slow
@@ -73,15 +73,6 @@ def delivery_of(db: Any, event_id: str) -> WebhookDelivery:
         ).one()
 
 
-def wait_until(predicate: Any, timeout: float = 30.0) -> bool:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
 def thread_worker(worker_app: Any) -> Any:
     return start_worker(
         celery,
@@ -112,7 +103,7 @@ def test_thread_worker_delivers_and_retries(worker_app):
         with thread_worker(worker_app):
             event_id = emit(worker_app, dealer.id, "customer.created")
             db = worker_app.extensions["db"]
-            assert wait_until(lambda: delivery_of(db, event_id).status == "succeeded")
+            assert wait_until(lambda: delivery_of(db, event_id).status == "succeeded", 30)
         assert receiver.event_ids() == [event_id, event_id]
         assert delivery_of(db, event_id).attempt_count == 2
 
@@ -133,7 +124,7 @@ def test_broker_down_then_sweep_delivers(worker_app, monkeypatch):
             time.sleep(LEASE + 1.1)
             assert receiver.requests == []
             sweep_deliveries.delay()  # what beat does every 30 s, through the broker
-            assert wait_until(lambda: delivery_of(db, event_id).status == "succeeded")
+            assert wait_until(lambda: delivery_of(db, event_id).status == "succeeded", 30)
         assert receiver.event_ids() == [event_id]
 
 
