@@ -126,7 +126,6 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             if checkpointer is not None:  # checkpoints run beside requests, not in them
                 cur.execute(f"PRAGMA wal_autocheckpoint={wal.AUTOCHECKPOINT_PAGES}")
-                checkpointer.ensure_running()
             cur.close()
 
         # SQLite's busy handler sleeps in growing steps (up to 100 ms) while another writer
@@ -143,6 +142,8 @@ def make_engine(url: str) -> Engine:
             mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
             if mode == "NONE":
                 return  # a single read: SQLite runs each statement in its own transaction
+            if mode == "IMMEDIATE" and checkpointer is not None:
+                checkpointer.ensure_running()  # a process that writes checkpoints too
             if mode == "IMMEDIATE" and lock_path:
                 fd = conn.info.get("dealerhub_lock_fd")
                 if fd is None:

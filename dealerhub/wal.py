@@ -76,12 +76,6 @@ def stop(engine: Any) -> None:
         checkpointer.stop()
 
 
-def checkpoint(conn: sqlite3.Connection) -> tuple[int, int, int]:
-    """One PASSIVE checkpoint: (busy, frames in the WAL, frames checkpointed)."""
-    busy, frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return int(busy), int(frames), int(done)
-
-
 def _run(
     owner: weakref.ref[Checkpointer], db_file: str, interval: float, stopped: threading.Event
 ) -> None:
@@ -89,7 +83,7 @@ def _run(
     try:
         while not stopped.wait(interval) and owner() is not None and os.path.exists(db_file):
             try:
-                checkpoint(conn)
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error as exc:  # the backstop covers it meanwhile
                 log.warning("sqlite checkpoint failed: %s", exc)
     finally:
