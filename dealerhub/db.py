@@ -25,7 +25,7 @@ from sqlalchemy import JSON, Column, Engine, MetaData, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlmodel import Field, SQLModel
 
-from dealerhub import fastjson, wal
+from dealerhub import fastjson, rows, wal
 from dealerhub.rows import Row
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -339,10 +339,16 @@ def _run_after_commit(session: Session) -> None:
         callback()
 
 
+@session_listener("before_commit")
+def _insert_at_commit(session: Session) -> None:
+    rows.write_at_commit(session)
+
+
 @session_listener("after_soft_rollback")
 def _drop_after_commit(session: Session, previous_transaction: Any) -> None:
     session.info.pop(_AFTER_COMMIT, None)
     if previous_transaction.nested or previous_transaction.parent is not None:
         return  # a savepoint: the outer transaction may still commit
+    rows.forget_at_commit(session)
     for callback in session.info.pop(_AFTER_ROLLBACK, []):
         callback()

@@ -6,7 +6,8 @@ more than its INSERTs; :class:`Row` writes the column fields straight into the i
 instead. Relationships are assigned as attributes, so SQLAlchemy's instrumentation sees them
 (back references, cascades, foreign keys set at flush). New rows are written by SQLAlchemy's
 unit of work as usual; a hot path that makes a few rows and is done with them may write them
-itself with :func:`insert_now`.
+itself with :func:`insert_now`, or have them written so when its transaction commits with
+:func:`insert_at_commit`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlmodel import SQLModel
 
+_AT_COMMIT = "dealerhub_insert_at_commit"
 _IMMUTABLE = (str, int, float, bool, type(None), enum.Enum)
 
 
@@ -114,3 +116,27 @@ def insert_now(session: Session, *rows: Row) -> None:
         session.expunge(row)
         make_transient_to_detached(row)
         session.add(row)
+
+
+def insert_at_commit(session: Session, *rows: Row) -> None:
+    """Have :func:`insert_now` write ``rows`` when the session's transaction commits (just
+    before its final flush) rather than now; a flush in between writes them through the unit
+    of work instead, and a rollback forgets them.
+
+    On SQLite a write transaction holds the database's one write lock from its first
+    statement to its COMMIT: a request whose rows are written at commit holds it for its
+    writes only, not while its response is rendered.
+    """
+    session.info.setdefault(_AT_COMMIT, []).extend(rows)
+
+
+def write_at_commit(session: Session) -> None:
+    """The ``before_commit`` half of :func:`insert_at_commit` (``dealerhub.db`` listens)."""
+    rows = session.info.pop(_AT_COMMIT, None)
+    if rows:
+        insert_now(session, *rows)
+
+
+def forget_at_commit(session: Session) -> None:
+    """The rollback half of :func:`insert_at_commit`: the rows were never written."""
+    session.info.pop(_AT_COMMIT, None)

@@ -16,7 +16,7 @@ from sqlmodel import Field, Relationship
 from dealerhub.db import new_id
 from dealerhub.dealers.models import ApiKey, Dealer, KeyKind
 from dealerhub.payments.models import Charge, PaymentIntent
-from dealerhub.rows import Row, insert_now
+from dealerhub.rows import Row, insert_at_commit, insert_now
 
 
 class RowParent(Row, table=True):
@@ -274,3 +274,63 @@ def test_insert_now_leaves_rows_with_relationships_to_the_unit_of_work(
     with db.transaction(write=False) as s:
         loaded = s.get(RowParent, parent.id)
         assert loaded is not None and [c.parent_id for c in loaded.children] == [parent.id]
+
+
+def _key_and_dealer() -> tuple[ApiKey, Dealer]:
+    dealer_id = new_id("dlr")
+    key = ApiKey(
+        id=new_id("key"),
+        dealer_id=dealer_id,
+        kind=KeyKind.SECRET,
+        livemode=False,
+        key_hash=new_id("h"),
+        prefix="sk_test_",
+        last4="abcd",
+    )
+    return key, Dealer(id=dealer_id, name="Later Motors")
+
+
+def test_insert_at_commit_writes_nothing_before_the_commit_and_then_prebuilt_inserts(
+    db: Any, statements: Any
+):
+    key, dealer = _key_and_dealer()
+    with db.transaction() as s:
+        s.add_all([key, dealer])
+        insert_at_commit(s, key, dealer)
+        key.last4 = "wxyz"  # a change before the commit is in the INSERT itself
+        assert statements == []  # no statement yet: on SQLite, no write lock either
+    inserts = [x.split(" (")[0] for x in statements if x.startswith("INSERT")]
+    assert inserts == ["INSERT INTO dealers", "INSERT INTO api_keys"]  # parents first, once
+    assert not [x for x in statements if x.startswith("UPDATE")]
+    with db.transaction(write=False) as s:
+        loaded = s.get(ApiKey, key.id)
+        assert loaded is not None and loaded.last4 == "wxyz"
+
+
+def test_insert_at_commit_rows_flushed_earlier_are_written_once(db: Any, statements: Any):
+    key, dealer = _key_and_dealer()
+    with db.transaction() as s:
+        s.add_all([dealer, key])
+        insert_at_commit(s, key, dealer)
+        s.expunge(key)
+        s.flush()  # the unit of work writes the dealer now, the commit only the key
+        s.add(key)
+    inserts = [x.split(" (")[0] for x in statements if x.startswith("INSERT")]
+    assert inserts == ["INSERT INTO dealers", "INSERT INTO api_keys"]
+    with db.transaction(write=False) as s:
+        assert s.get(ApiKey, key.id) is not None
+
+
+def test_insert_at_commit_is_forgotten_on_rollback(db: Any, statements: Any):
+    key, dealer = _key_and_dealer()
+    s = db.session()
+    try:
+        s.add_all([key, dealer])
+        insert_at_commit(s, key, dealer)
+        s.rollback()
+        s.commit()  # a later commit of the same session writes nothing
+    finally:
+        s.close()
+    assert not [x for x in statements if x.startswith("INSERT")]
+    with db.transaction(write=False) as s:
+        assert s.get(Dealer, dealer.id) is None

@@ -34,7 +34,7 @@ from dealerhub.payments.common import (
 from dealerhub.payments.models import Charge, PaymentIntent, PaymentMethod
 from dealerhub.payments.response_schemas import CHARGE, PAYMENT_INTENT, PAYMENT_METHOD
 from dealerhub.payments.states import PI_EVENTS, PI_TRANSITIONS, PIStatus, check, move
-from dealerhub.rows import insert_now
+from dealerhub.rows import insert_at_commit
 from dealerhub.tasks import enqueue_after_commit
 from dealerhub.tenancy import Tenant, get_owned, scoped
 
@@ -121,8 +121,9 @@ def create_intent(
         _confirm_locked(
             session, tenant, config, pi, pm, processors, off_session=data.get("off_session")
         )
-    # The request's hot path: its new rows by prebuilt INSERTs rather than the unit of work.
-    insert_now(session, *([pm] if pm else []), pi, *charges_of(session, pi))
+    # The request's hot path: its new rows by prebuilt INSERTs rather than the unit of work,
+    # at commit, so that SQLite's write lock is not held while the response is rendered.
+    insert_at_commit(session, *([pm] if pm else []), pi, *charges_of(session, pi))
     return pi
 
 

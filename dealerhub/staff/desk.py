@@ -31,6 +31,7 @@ from flask import (
 from flask import (
     session as cookie,
 )
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
@@ -76,6 +77,17 @@ login_manager.login_message = "Log in to use the desk."
 login_manager.session_protection = "strong"
 
 
+class DeskSessionInterface(SecureCookieSessionInterface):
+    """The desk's signed-cookie session, opened only under ``/staff`` (where its cookie is
+    sent): an API request gets Flask's null session instead, which skips the cookie's
+    serializer and signature check and fails loudly if anything tries to store in it."""
+
+    def open_session(self, app: Flask, request: Any) -> SessionMixin | None:
+        if not request.path.startswith(bp.url_prefix or "/staff"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 class DeskUser(UserMixin):
     """The logged-in staff user as Flask-Login sees it. The session stores
     ``<id>:<session_version>``, so disabling a user or resetting the password (which bump
@@ -116,6 +128,7 @@ def init(app: Flask) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=ABSOLUTE_TIMEOUT,
     )
+    app.session_interface = DeskSessionInterface()
     csrf.init_app(app)
     login_manager.init_app(app)
     app.register_blueprint(bp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import request
 from sqlmodel import select
 
 from dealerhub.staff import desk as desk_module
@@ -221,3 +222,17 @@ def test_password_hash_is_argon2id(app: Any, desk: Desk) -> None:
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_can_log_in(desk: Desk, role: str) -> None:
     assert desk.login(role).get("/staff/").status_code == 200
+
+
+def test_api_requests_open_no_desk_session(app: Any, desk: Desk) -> None:
+    """The cookie session belongs to the desk: an API request (even one carrying the desk's
+    cookie) gets the null session, and no answer outside /staff sets a cookie."""
+    desk.login("manager")
+    with app.test_request_context("/payment/payment-intents"):
+        opened = app.session_interface.open_session(app, request)
+        assert app.session_interface.is_null_session(opened)
+    with app.test_request_context("/staff/"):
+        opened = app.session_interface.open_session(app, request)
+        assert not app.session_interface.is_null_session(opened)
+    answer = desk.client.get("/healthz")
+    assert "Set-Cookie" not in answer.headers
