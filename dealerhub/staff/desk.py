@@ -31,7 +31,7 @@ from flask import (
 from flask import (
     session as cookie,
 )
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
@@ -82,7 +82,7 @@ class DeskSessionInterface(SecureCookieSessionInterface):
     sent): an API request gets Flask's null session instead, which skips the cookie's
     serializer and signature check and fails loudly if anything tries to store in it."""
 
-    def open_session(self, app: Flask, request: Any) -> SessionMixin | None:
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
         if not request.path.startswith(bp.url_prefix or "/staff"):
             return self.make_null_session(app)
         return super().open_session(app, request)
