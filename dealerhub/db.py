@@ -42,6 +42,7 @@ T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 _AFTER_COMMIT = "dealerhub_after_commit"
 _AFTER_ROLLBACK = "dealerhub_after_rollback"
+_COMMITTED = "dealerhub_committed"  # after-commit callbacks of a commit, run as it ends
 
 
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -100,14 +101,17 @@ def metadata_column() -> Any:
     return Field(default_factory=dict, sa_column=Column("metadata", JSON, nullable=False))
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 20, max_overflow: int = 20, pool_timeout: float | None = 30
+) -> Engine:
     """An engine tuned for the URL's dialect (WAL + busy timeout on SQLite)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=20,
-            max_overflow=20,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
             json_serializer=fastjson.dumps,
             json_deserializer=fastjson.loads,
         )
@@ -255,10 +259,22 @@ class Database:
         self.engine = make_engine(url)
         self.is_sqlite = url.startswith("sqlite")
         self.sqlite_file = _sqlite_path(url) if self.is_sqlite else None
-        write_bind = (
-            self.engine.execution_options(sqlite_begin="IMMEDIATE")
-            if self.is_sqlite
+        # Write sessions' engine. A SQLite file has one write lock, so a process's write
+        # transactions take turns anyway: they take turns on one connection of their own.
+        # A connection drops its page cache whenever another connection commits; with one
+        # writer per process the B-tree pages a write touches are usually still cached
+        # (CPU per create+confirm under load: 2.3-2.7 ms with a writer per thread, 1.9-2.2
+        # ms with one per process; docs/benchmarks.md).
+        self.write_engine = (
+            # It waits for its connection as long as it would wait for the lock (no timeout).
+            make_engine(url, pool_size=1, max_overflow=0, pool_timeout=None)
+            if self.sqlite_file
             else self.engine
+        )
+        write_bind = (
+            self.write_engine.execution_options(sqlite_begin="IMMEDIATE")
+            if self.is_sqlite
+            else self.write_engine
         )
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False)
@@ -287,9 +303,17 @@ class Database:
         finally:
             session.close()
 
+    @property
+    def engines(self) -> tuple[Engine, ...]:
+        """The engine of reads and, if it has one of its own, that of write sessions."""
+        return (
+            (self.engine,) if self.write_engine is self.engine else (self.engine, self.write_engine)
+        )
+
     def dispose(self) -> None:
-        wal.stop(self.engine)
-        self.engine.dispose()
+        for engine in self.engines:
+            wal.stop(engine)
+            engine.dispose()
 
 
 def lock(session: Session, model: type[T], object_id: str) -> T | None:
@@ -332,10 +356,18 @@ def session_listener(identifier: str) -> Callable[[F], F]:
 
 
 @session_listener("after_commit")
-def _run_after_commit(session: Session) -> None:
+def _committed(session: Session) -> None:
     session.info.pop(_AFTER_ROLLBACK, None)
-    callbacks = session.info.pop(_AFTER_COMMIT, [])
-    for callback in callbacks:
+    callbacks = session.info.pop(_AFTER_COMMIT, None)
+    if callbacks:
+        session.info.setdefault(_COMMITTED, []).extend(callbacks)
+
+
+@session_listener("after_transaction_end")
+def _run_after_commit(session: Session, _transaction: Any) -> None:
+    # Once the committed transaction has handed its connection back: a callback that writes
+    # (a task run eagerly) needs a connection, and SQLite's writer pool has just the one.
+    for callback in session.info.pop(_COMMITTED, ()):
         callback()
 
 

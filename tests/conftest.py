@@ -107,9 +107,11 @@ def statements(db: Any) -> Iterator[list[str]]:
     def listen(_conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
         seen.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", listen)
+    for engine in db.engines:
+        event.listen(engine, "before_cursor_execute", listen)
     yield seen
-    event.remove(db.engine, "before_cursor_execute", listen)
+    for engine in db.engines:
+        event.remove(engine, "before_cursor_execute", listen)
 
 
 @dataclass

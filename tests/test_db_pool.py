@@ -63,11 +63,13 @@ def test_sqlite_write_request_checks_its_key_without_a_transaction(app, api, db)
     def listen(_conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
         seen.append(statement.split()[0] + " " + statement.split()[1])
 
-    event.listen(db.engine, "before_cursor_execute", listen)
+    for engine in db.engines:
+        event.listen(engine, "before_cursor_execute", listen)
     try:
         assert api.post("/payment/customers", json={"name": "Ada"}).status_code == 200
     finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
+        for engine in db.engines:
+            event.remove(engine, "before_cursor_execute", listen)
     # One autocommit SELECT for the key, then the write transaction: no BEGIN DEFERRED and
     # no write lock held while the key is checked.
     assert seen[0].startswith("SELECT") and seen[1] == "BEGIN IMMEDIATE"

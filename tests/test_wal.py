@@ -24,7 +24,7 @@ def test_the_background_thread_checkpoints_what_commits_leave_in_the_wal(tmp_pat
         assert os.path.getsize(f"{db_file}-wal") > 1_000_000
         # Checkpointed pages land in the database file itself.
         assert wait_until(lambda: os.path.getsize(db_file) > 1_000_000)
-        checkpointer = wal.of(db.engine)
+        checkpointer = wal.of(db.write_engine)
         assert checkpointer is not None and checkpointer.thread is not None
         assert checkpointer.thread.is_alive()
     finally:
@@ -35,7 +35,7 @@ def test_a_process_that_only_reads_runs_no_thread(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'r.db'}")
     with db.transaction(write=False) as session:
         session.execute(text("SELECT 1"))
-    checkpointer = wal.of(db.engine)
+    checkpointer = wal.of(db.write_engine)
     assert checkpointer is not None and checkpointer.thread is None
     db.dispose()
 
@@ -44,7 +44,7 @@ def test_the_thread_ends_with_its_engine(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'd.db'}")
     with db.transaction() as session:
         session.execute(text("SELECT 1"))
-    checkpointer = wal.of(db.engine)
+    checkpointer = wal.of(db.write_engine)
     assert checkpointer is not None and checkpointer.thread is not None
     db.dispose()
     checkpointer.thread.join(timeout=5)
