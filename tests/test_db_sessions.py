@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from dealerhub.db import Database, after_commit, session_listener
@@ -77,3 +78,23 @@ def test_the_sqlite_database_and_its_wal_are_readable_by_their_owner_only(tmp_pa
     os.chmod(path, 0o644)  # an older, wider file is narrowed when the hub opens it
     make_engine(f"sqlite:///{path}").dispose()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_sqlite_write_transactions_of_a_process_take_turns_on_one_connection(tmp_path: Any):
+    """SQLite has one write lock: a process's write sessions share one connection (its page
+    cache stays warm), and after-commit callbacks run once it is back in its pool, so one
+    that writes (a task run eagerly) does not wait for it."""
+    db = Database(f"sqlite:///{tmp_path / 'w.db'}")
+    try:
+        connections: list[Any] = []
+        checked_out: list[int] = []
+        for _ in range(2):
+            with db.transaction() as s:
+                s.execute(text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+                connections.append(s.connection().connection.dbapi_connection)
+                after_commit(s, lambda: checked_out.append(db.write_engine.pool.checkedout()))
+        assert connections[0] is connections[1]
+        assert checked_out == [0, 0]
+        assert db.write_engine is not db.engine
+    finally:
+        db.dispose()
