@@ -235,7 +235,7 @@ def test_a_child_added_with_its_parent_gets_its_key(db: Any, relationship_tables
         assert loaded.parent is not None and loaded.parent.name == "Ada"
 
 
-def test_insert_now_writes_pending_rows_parents_first_and_keeps_them(db: Any, statements: Any):
+def _key_and_dealer() -> tuple[ApiKey, Dealer]:
     dealer_id = new_id("dlr")
     key = ApiKey(
         id=new_id("key"),
@@ -246,7 +246,12 @@ def test_insert_now_writes_pending_rows_parents_first_and_keeps_them(db: Any, st
         prefix="sk_test_",
         last4="abcd",
     )
-    dealer = Dealer(id=dealer_id, name="Order Motors")
+    return key, Dealer(id=dealer_id, name="Order Motors")
+
+
+def test_insert_now_writes_pending_rows_parents_first_and_keeps_them(db: Any, statements: Any):
+    key, dealer = _key_and_dealer()
+    dealer_id = dealer.id
     with db.transaction() as s:
         s.add_all([key, dealer])
         insert_now(s, key, dealer)  # the child first: the foreign key needs the order
@@ -274,20 +279,6 @@ def test_insert_now_leaves_rows_with_relationships_to_the_unit_of_work(
     with db.transaction(write=False) as s:
         loaded = s.get(RowParent, parent.id)
         assert loaded is not None and [c.parent_id for c in loaded.children] == [parent.id]
-
-
-def _key_and_dealer() -> tuple[ApiKey, Dealer]:
-    dealer_id = new_id("dlr")
-    key = ApiKey(
-        id=new_id("key"),
-        dealer_id=dealer_id,
-        kind=KeyKind.SECRET,
-        livemode=False,
-        key_hash=new_id("h"),
-        prefix="sk_test_",
-        last4="abcd",
-    )
-    return key, Dealer(id=dealer_id, name="Later Motors")
 
 
 def test_insert_at_commit_writes_nothing_before_the_commit_and_then_prebuilt_inserts(
