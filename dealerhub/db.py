@@ -104,16 +104,19 @@ def metadata_column() -> Any:
 def make_engine(
     url: str, *, pool_size: int = 20, max_overflow: int = 20, pool_timeout: float | None = 30
 ) -> Engine:
-    """An engine tuned for the URL's dialect (WAL + busy timeout on SQLite)."""
+    """An engine tuned for the URL's dialect (WAL + busy timeout on SQLite), with a pool of
+    ``pool_size`` connections plus ``max_overflow`` (``pool_timeout`` ``None``: wait for one
+    as long as it takes)."""
+    common: dict[str, Any] = {
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        "pool_timeout": pool_timeout,
+        "json_serializer": fastjson.dumps,
+        "json_deserializer": fastjson.loads,
+    }
     if url.startswith("sqlite"):
         engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=pool_size,
-            max_overflow=max_overflow,
-            pool_timeout=pool_timeout,
-            json_serializer=fastjson.dumps,
-            json_deserializer=fastjson.loads,
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **common
         )
 
         db_file = _sqlite_path(url)
@@ -193,13 +196,7 @@ def make_engine(
                 os.close(fd)
 
         return engine
-    engine = create_engine(
-        url,
-        pool_size=20,
-        max_overflow=20,
-        json_serializer=fastjson.dumps,
-        json_deserializer=fastjson.loads,
-    )
+    engine = create_engine(url, **common)
     _ping_idle_connections(engine)
     return engine
 
