@@ -16,8 +16,11 @@ import pytest
 from tests.test_serve import _free_port
 
 # The worker of the default queue (settlement, DMS, sweeps); serve runs a webhooks one beside.
-DEFAULT_WORKER = "dealerhub.worker worker .*--hostname worker@"
-WEBHOOK_WORKER = "dealerhub.worker worker .*--hostname webhooks@"
+# Anchored to the command line Celery runs under: before its exec the child's command line
+# (``python -m dealerhub.supervisor --exec python -m celery ...``) holds the same words, and a
+# process read in the middle of its exec shows an empty one.
+DEFAULT_WORKER = r"^\S+ -m celery .*dealerhub.worker worker .*--hostname worker@"
+WEBHOOK_WORKER = r"^\S+ -m celery .*dealerhub.worker worker .*--hostname webhooks@"
 
 
 def children(pid: int, pattern: str) -> list[int]:
