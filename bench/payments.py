@@ -2,7 +2,7 @@
 against a running ``dealerhub serve`` on 127.0.0.1, at 1, 8 and 32 concurrent clients, on
 SQLite and PostgreSQL, beside the floor app (bench/floor_app.py) served the same way.
 
-    python bench/payments.py [--seconds 5] [--rounds 3] [--no-pg]
+    python bench/payments.py [--seconds 5] [--rounds 3] [--no-pg | --no-sqlite]
                              [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 Writes the figures into docs/benchmarks.md between its ``bench/payments.py figures`` markers.
@@ -191,6 +191,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--port", type=int, default=18700)
     parser.add_argument(
         "--clients", default=",".join(map(str, LEVELS)), help="comma-separated levels"
@@ -199,15 +200,16 @@ def main() -> None:
     args = parser.parse_args()
     levels = tuple(int(n) for n in args.clients.split(","))
     rows = []
-    sqlite_dir = Path(tempfile.mkdtemp(prefix="bench-sqlite-db-"))
-    rows += bench_db(
-        "SQLite",
-        f"sqlite:///{sqlite_dir / 'bench.sqlite3'}",
-        args.seconds,
-        args.rounds,
-        args.port,
-        levels,
-    )
+    if not args.no_sqlite:
+        sqlite_dir = Path(tempfile.mkdtemp(prefix="bench-sqlite-db-"))
+        rows += bench_db(
+            "SQLite",
+            f"sqlite:///{sqlite_dir / 'bench.sqlite3'}",
+            args.seconds,
+            args.rounds,
+            args.port,
+            levels,
+        )
     if not args.no_pg:
         admin_url = make_url(args.pg)
         name = f"bench_payments_{uuid.uuid4().hex[:8]}"

@@ -1,4 +1,4 @@
-"""Engine, sessions, the common columns, and after-commit hooks.
+"""Engine, sessions, the common columns, after-commit hooks and the INSERTs run at commit.
 
 Session event listeners (the after-commit hooks here, the outbox's) are attached to the
 sessionmakers of each :class:`Database` through :func:`session_listener`, never to SQLAlchemy's
@@ -21,12 +21,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Column, Engine, MetaData, create_engine, event, exc, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Engine,
+    Insert,
+    MetaData,
+    create_engine,
+    event,
+    exc,
+    select,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlmodel import Field, SQLModel
 
 from dealerhub import fastjson, rows, wal
-from dealerhub.rows import Row
+from dealerhub.rows import InsertRunner, Row
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 SQLModel.metadata.naming_convention = {
@@ -333,6 +344,47 @@ def after_rollback(session: Session, callback: Callable[[], None]) -> None:
     callbacks.append(callback)
 
 
+# Called as a transaction commits: may query, and returns what runs its INSERTs, or None.
+CommitInserts = Callable[[Session], Callable[[InsertRunner], None] | None]
+_COMMIT_INSERTS: list[CommitInserts] = [rows.commit_inserts]
+
+
+def register_commit_inserts(prepare: CommitInserts) -> CommitInserts:
+    """Decorator: as each transaction of a :class:`Database`'s sessions commits (before its
+    final flush, and as each savepoint is released), ``prepare(session)`` may query and
+    returns what runs its INSERTs, or ``None``. The INSERTs of every ``prepare`` run after
+    all of them, together (:func:`pipelined_inserts`): a payment's new rows and its events
+    reach PostgreSQL in one round trip."""
+    _COMMIT_INSERTS.append(prepare)
+    return prepare
+
+
+@contextmanager
+def pipelined_inserts(conn: Connection) -> Iterator[InsertRunner]:
+    """A runner of INSERTs on ``conn``. With psycopg (PostgreSQL) they run in its pipeline
+    mode: sent without waiting for one another, all answered in one round trip as the block
+    ends, where an error of any of them is raised as SQLAlchemy's ``DBAPIError`` (an
+    ``IntegrityError`` stays one). Elsewhere each runs as it is given.
+
+    Only INSERTs without RETURNING may run: a pipelined statement's result arrives as the
+    block ends, and SQLAlchemy, asking at once, would take a query's rows for none."""
+
+    def run(statement: Insert, params: Any) -> object:
+        if statement.exported_columns:
+            raise ValueError("pipelined_inserts runs INSERTs without RETURNING only")
+        return conn.execute(statement, params)
+
+    dbapi, driver = conn.dialect.loaded_dbapi, conn.connection.driver_connection
+    if conn.dialect.driver != "psycopg" or driver is None or not dbapi.Pipeline.is_supported():
+        yield run
+        return
+    try:
+        with driver.pipeline():
+            yield run
+    except dbapi.Error as error:
+        raise exc.DBAPIError.instance(None, None, error, dbapi.Error) from error
+
+
 # Session event listeners every Database attaches to its sessionmakers, and the databases made
 # so far (a listener registered after a Database exists is attached to it too).
 _SESSION_LISTENERS: list[tuple[str, Callable[..., Any]]] = []
@@ -370,7 +422,11 @@ def _run_after_commit(session: Session, _transaction: Any) -> None:
 
 @session_listener("before_commit")
 def _insert_at_commit(session: Session) -> None:
-    rows.write_at_commit(session)
+    writes = [write for prepare in _COMMIT_INSERTS if (write := prepare(session)) is not None]
+    if writes:
+        with pipelined_inserts(session.connection()) as run:
+            for write in writes:
+                write(run)
 
 
 @session_listener("after_soft_rollback")

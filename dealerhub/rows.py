@@ -7,7 +7,8 @@ instead. Relationships are assigned as attributes, so SQLAlchemy's instrumentati
 (back references, cascades, foreign keys set at flush). New rows are written by SQLAlchemy's
 unit of work as usual; a hot path that makes a few rows and is done with them may write them
 itself with :func:`insert_now`, or have them written so when its transaction commits with
-:func:`insert_at_commit`.
+:func:`insert_at_commit` (``dealerhub.db`` runs them with the outbox's, in one round trip on
+PostgreSQL).
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from sqlmodel import SQLModel
 
 _AT_COMMIT = "dealerhub_insert_at_commit"
 _IMMUTABLE = (str, int, float, bool, type(None), enum.Enum)
+
+# Runs one INSERT (without RETURNING) with one row's parameters or a list of rows':
+# ``Connection.execute``, or the pipelined runner of ``dealerhub.db.pipelined_inserts``.
+InsertRunner = Callable[[Insert, Any], object]
 
 
 class Row(SQLModel):
@@ -88,10 +93,11 @@ def _insert_of(model: type[Row]) -> _Insert | None:
     )
 
 
-def insert_now(session: Session, *rows: Row) -> None:
+def insert_now(session: Session, *rows: Row, run: InsertRunner | None = None) -> None:
     """INSERT those of ``rows`` that are pending in ``session`` now, each with a prebuilt Core
-    statement on the session's connection (parents first), and keep them in the session as
-    persistent objects, as if just loaded: later changes are UPDATEs at the next flush.
+    statement on the session's connection (parents first; ``run`` executes them, by default
+    the connection's ``execute``), and keep them in the session as persistent objects, as if
+    just loaded: later changes are UPDATEs at the next flush.
 
     Cheaper than the unit of work's INSERT for the few rows of a hot path. Rows of models with
     relationships, and rows not pending, are left to the unit of work. Unlike rows the unit of
@@ -106,12 +112,11 @@ def insert_now(session: Session, *rows: Row) -> None:
     if not plans:
         return
     plans.sort(key=lambda item: item[0].depth)
-    conn = session.connection()
+    if run is None:
+        run = session.connection().execute
     for plan, row in plans:
         values = row.__dict__
-        conn.execute(
-            plan.statement, {col: values[attr] for attr, col in plan.columns if attr in values}
-        )
+        run(plan.statement, {col: values[attr] for attr, col in plan.columns if attr in values})
     for _, row in plans:
         session.expunge(row)
         make_transient_to_detached(row)
@@ -130,11 +135,13 @@ def insert_at_commit(session: Session, *rows: Row) -> None:
     session.info.setdefault(_AT_COMMIT, []).extend(rows)
 
 
-def write_at_commit(session: Session) -> None:
-    """The ``before_commit`` half of :func:`insert_at_commit` (``dealerhub.db`` listens)."""
+def commit_inserts(session: Session) -> Callable[[InsertRunner], None] | None:
+    """The commit half of :func:`insert_at_commit`: what writes the rows, given the runner
+    of the commit's INSERTs (``dealerhub.db`` calls it as the transaction commits)."""
     rows = session.info.pop(_AT_COMMIT, None)
-    if rows:
-        insert_now(session, *rows)
+    if not rows:
+        return None
+    return lambda run: insert_now(session, *rows, run=run)
 
 
 def forget_at_commit(session: Session) -> None:

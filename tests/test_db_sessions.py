@@ -1,14 +1,18 @@
-"""Session hooks (after-commit callbacks, the outbox) listen on the sessions of each
-``Database``, through its sessionmakers, and leave every other SQLAlchemy session alone."""
+"""Session hooks (after-commit callbacks, the outbox, the commit's INSERTs) listen on the
+sessions of each ``Database``, through its sessionmakers, and leave every other SQLAlchemy
+session alone."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dealerhub.db import Database, after_commit, session_listener
+from dealerhub.db import Database, after_commit, new_id, pipelined_inserts, session_listener
+from dealerhub.dealers.models import Dealer
 
 
 def test_after_commit_callbacks_run_on_commit_and_are_dropped_on_rollback(db: Any):
@@ -98,3 +102,54 @@ def test_sqlite_write_transactions_of_a_process_take_turns_on_one_connection(tmp
         assert db.write_engine is not db.engine
     finally:
         db.dispose()
+
+
+def test_a_payment_commits_its_rows_and_events_after_the_endpoint_query(api, statements):
+    del statements[:]
+    r = api.post(
+        "/payment/payment-intents",
+        json={"amount": 2000, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True},
+    )
+    assert r.status_code == 200, r.get_json()
+    # Every query first, then the INSERTs of the new rows and of the outbox together: on
+    # PostgreSQL they travel in one round trip (pipelined_inserts).
+    assert [
+        q.split(" (")[0].split(",")[0] for q in statements if q[:6] in ("SELECT", "INSERT")
+    ] == [
+        "SELECT api_keys.id",
+        "SELECT webhook_endpoints.id",
+        "INSERT INTO payment_methods",
+        "INSERT INTO payment_intents",
+        "INSERT INTO charges",
+        "INSERT INTO events",
+    ]
+
+
+def test_pipelined_inserts_fail_as_sqlalchemy_errors_and_write_nothing(db: Any):
+    dealer_id = new_id("dlr")
+    dealers = Dealer.__table__  # type: ignore[attr-defined]
+    row = {"id": dealer_id, "name": "Pipe Motors", "created": 1}
+    returned = []
+
+    def insert_twice() -> None:
+        with db.transaction() as s, pipelined_inserts(s.connection()) as run:
+            run(insert(dealers), row)
+            run(insert(dealers), row)  # the same id again
+            returned.append(True)
+
+    with pytest.raises(IntegrityError):
+        insert_twice()
+    # With psycopg the duplicate's error arrives as the block ends, with every answer; one
+    # statement at a time (SQLite), at the statement itself.
+    assert returned == ([True] if db.engine.dialect.driver == "psycopg" else [])
+    with db.transaction(write=False) as s:
+        assert s.scalars(select(Dealer).where(Dealer.id == dealer_id)).first() is None
+
+
+def test_pipelined_inserts_refuse_a_statement_that_returns_rows(db: Any):
+    dealers = Dealer.__table__  # type: ignore[attr-defined]
+    returning = insert(dealers).returning(dealers.c.id)
+    with db.transaction() as s, pipelined_inserts(s.connection()) as run:
+        refused = pytest.raises(ValueError, match="without RETURNING")
+        with refused:
+            run(returning, {"id": new_id("dlr"), "name": "Returning Motors"})

@@ -3,7 +3,8 @@ written in the transaction that makes the change, so they exist if and only if i
 
 :func:`record` only buffers the row in the session. The buffer is written with one
 multi-row INSERT (plus one for the deliveries) just before the session's next flush, ORM query
-or commit, and just before a savepoint begins, so:
+or commit (with the commit's other INSERTs: ``dealerhub.db.register_commit_inserts``), and
+just before a savepoint begins, so:
 
 - a request that records several events (a payment records three or four) runs one statement
   for them instead of one per event, and reads the webhook-endpoint list once per transaction;
@@ -22,13 +23,14 @@ not on every SQLAlchemy session.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlmodel import col
 
-from dealerhub.db import after_commit, new_id, session_listener
+from dealerhub.db import after_commit, new_id, register_commit_inserts, session_listener
 from dealerhub.events import jobs
 from dealerhub.events.models import (
     DeliveryStatus,
@@ -38,6 +40,7 @@ from dealerhub.events.models import (
     WebhookEndpoint,
 )
 from dealerhub.events.patterns import matches_any
+from dealerhub.rows import InsertRunner
 from dealerhub.tasks import enqueue_now
 from dealerhub.tenancy import Tenant
 
@@ -63,10 +66,29 @@ def record(session: Session, tenant: Tenant, row: dict[str, Any]) -> None:
 def write_pending(session: Session, conn: Connection | None = None) -> None:
     """Write the buffered events and their deliveries now, on ``conn`` (default: the
     session's current connection)."""
-    pending: list[tuple[Tenant, dict[str, Any]]] | None = session.info.pop(_PENDING, None)
-    if not pending:
+    if not session.info.get(_PENDING):
         return
     conn = conn if conn is not None else session.connection()
+    write = _prepare_pending(session, conn)
+    if write is not None:
+        write(conn.execute)
+
+
+@register_commit_inserts
+def _commit_inserts(session: Session) -> Callable[[InsertRunner], None] | None:
+    # Called for the outer transaction and for each savepoint that is released: the endpoint
+    # query runs now, the INSERTs with the commit's others.
+    if not session.info.get(_PENDING):
+        return None
+    return _prepare_pending(session, session.connection())
+
+
+def _prepare_pending(session: Session, conn: Connection) -> Callable[[InsertRunner], None] | None:
+    """Take the buffered events, read the endpoints they go to on ``conn``, and return what
+    INSERTs them and their deliveries."""
+    pending: list[tuple[Tenant, dict[str, Any]]] | None = session.info.pop(_PENDING, None)
+    if not pending:
+        return None
     if any(isinstance(obj, WebhookEndpoint) for obj in session.dirty):
         session.info.pop(_ENDPOINTS, None)  # this session changed an endpoint: read afresh
     deliveries: list[dict[str, Any]] = []
@@ -88,10 +110,14 @@ def write_pending(session: Session, conn: Connection | None = None) -> None:
             }
             for endpoint_id in endpoint_ids
         ]
-    conn.execute(_INSERT_EVENTS, [row for _, row in pending])
-    if deliveries:
-        conn.execute(_INSERT_DELIVERIES, deliveries)
-        _signal_after_commit(session)
+
+    def write(run: InsertRunner) -> None:
+        run(_INSERT_EVENTS, [row for _, row in pending])
+        if deliveries:
+            run(_INSERT_DELIVERIES, deliveries)
+            _signal_after_commit(session)
+
+    return write
 
 
 def _signal_after_commit(session: Session) -> None:
@@ -131,12 +157,6 @@ def _matching_endpoints(
 
 @session_listener("before_flush")
 def _before_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
-    write_pending(session)
-
-
-@session_listener("before_commit")
-def _before_commit(session: Session) -> None:
-    # Fires for the outer transaction and for each savepoint that is released.
     write_pending(session)
 
 
