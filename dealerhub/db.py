@@ -36,7 +36,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, sessionmaker
 from sqlmodel import Field, SQLModel
 
-from dealerhub import fastjson, rows, wal
+from dealerhub import configcache, fastjson, rows, wal
+from dealerhub.configcache import ConfigCache
 from dealerhub.rows import InsertRunner, Row
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -54,6 +55,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 _AFTER_COMMIT = "dealerhub_after_commit"
 _AFTER_ROLLBACK = "dealerhub_after_rollback"
 _COMMITTED = "dealerhub_committed"  # after-commit callbacks of a commit, run as it ends
+CONFIG_CACHE = "dealerhub_config_cache"  # Session.info: the database's ConfigCache or None
+_CONFIG_CHANGES = "dealerhub_config_changes"  # tables of the cache this transaction changed
 
 
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -284,8 +287,11 @@ class Database:
             if self.is_sqlite
             else self.write_engine
         )
-        self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
-        self._write = sessionmaker(bind=write_bind, expire_on_commit=False)
+        # PostgreSQL notifies changes to keys and endpoints, so a process may cache them.
+        self.config_cache = None if self.is_sqlite else ConfigCache(url)
+        info = {CONFIG_CACHE: self.config_cache}
+        self._read = sessionmaker(bind=self.engine, expire_on_commit=False, info=info)
+        self._write = sessionmaker(bind=write_bind, expire_on_commit=False, info=info)
         for identifier, fn in _SESSION_LISTENERS:
             self.listen(identifier, fn)
         _DATABASES.add(self)
@@ -319,6 +325,8 @@ class Database:
         )
 
     def dispose(self) -> None:
+        if self.config_cache is not None:
+            self.config_cache.stop()
         for engine in self.engines:
             wal.stop(engine)
             engine.dispose()
@@ -404,9 +412,25 @@ def session_listener(identifier: str) -> Callable[[F], F]:
     return register
 
 
+@session_listener("after_flush")
+def _note_config_changes(session: Session, _flush_context: Any) -> None:
+    # The process that changes a key or an endpoint forgets its cached copies as it commits,
+    # rather than when PostgreSQL's notification reaches its listener a moment later.
+    if session.info.get(CONFIG_CACHE) is None:
+        return
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table in configcache.TABLES:
+            session.info.setdefault(_CONFIG_CHANGES, set()).add(table)
+
+
 @session_listener("after_commit")
 def _committed(session: Session) -> None:
     session.info.pop(_AFTER_ROLLBACK, None)
+    cache: ConfigCache | None = session.info.get(CONFIG_CACHE)
+    for table in session.info.pop(_CONFIG_CHANGES, ()):
+        if cache is not None:
+            cache.invalidate(table)
     callbacks = session.info.pop(_AFTER_COMMIT, None)
     if callbacks:
         session.info.setdefault(_COMMITTED, []).extend(callbacks)
@@ -434,6 +458,7 @@ def _drop_after_commit(session: Session, previous_transaction: Any) -> None:
     session.info.pop(_AFTER_COMMIT, None)
     if previous_transaction.nested or previous_transaction.parent is not None:
         return  # a savepoint: the outer transaction may still commit
+    session.info.pop(_CONFIG_CHANGES, None)
     rows.forget_at_commit(session)
     for callback in session.info.pop(_AFTER_ROLLBACK, []):
         callback()

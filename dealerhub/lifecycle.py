@@ -95,9 +95,13 @@ def _authenticate() -> None:
         # check is the first query of the request's own transaction, saving a connection
         # checkout and its round trips.
         with db.engine.connect().execution_options(sqlite_begin="NONE") as conn:
-            key = authenticate(conn=conn, raw_key=raw)
+            key = authenticate(connect=lambda: conn, raw_key=raw)
     else:
-        key = authenticate(conn=session().connection(), raw_key=raw)
+        # On PostgreSQL a key found in the process's cache costs no statement at all, and the
+        # transaction then begins with the request's first write.
+        key = authenticate(
+            connect=lambda: session().connection(), raw_key=raw, cache=db.config_cache
+        )
     if key is None:
         raise AuthenticationFailed("Invalid API key provided: " + raw[:8] + "…" + raw[-4:])
     kind, tenant, key_id = key.kind, Tenant(key.dealer_id, key.livemode), key.id

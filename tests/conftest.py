@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from dealerhub import migrate
 from dealerhub.app import create_app
 from dealerhub.config import Environment, Secret, Settings
+from dealerhub.configcache import CHANNEL
 
 PG_URL = os.environ.get("DEALERHUB_TEST_DATABASE_URL", "")
 BROKER_URL = os.environ.get("DEALERHUB_TEST_BROKER_URL", "")
@@ -181,6 +182,25 @@ def pk_api(client: Any, dealer: DealerKeys) -> Api:
 @pytest.fixture
 def live_api(client: Any, dealer: DealerKeys) -> Api:
     return Api(client, dealer.live_secret_key)
+
+
+def config_cached(db: Any) -> bool:
+    """Whether ``db`` caches keys and endpoints (PostgreSQL); if so, once its listener is up."""
+    if db.config_cache is None:
+        return False
+    cache = db.config_cache
+    cache.start()
+    assert wait_until(lambda: cache.listening)
+    # A barrier: notifications arrive in order, so once this one is heard, those of changes
+    # made before it (a fixture's new dealer and keys) can no longer land mid-test.
+    barrier = f"barrier_{uuid.uuid4().hex}"
+    with db.engine.connect() as conn:
+        conn.execute(
+            text("SELECT pg_notify(:channel, :table)"), {"channel": CHANNEL, "table": barrier}
+        )
+        conn.commit()
+    assert wait_until(lambda: cache.generation(barrier)[1] > 0)
+    return True
 
 
 def wait_until(predicate: Any, timeout: float = 10.0) -> bool:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, or_, select
+from sqlalchemy import Connection, Row, bindparam, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from dealerhub.configcache import ConfigCache
 from dealerhub.crypto import hash_key
 from dealerhub.db import new_id, now
 from dealerhub.dealers.models import ApiKey, Dealer, KeyKind
@@ -109,16 +111,24 @@ _KEY_BY_HASH = select(
 ).where(col(ApiKey.key_hash) == bindparam("key_hash"))
 
 
-def authenticate(*, conn: Connection, raw_key: str) -> KeyIdentity | None:
+def authenticate(
+    *, connect: Callable[[], Connection], raw_key: str, cache: ConfigCache | None = None
+) -> KeyIdentity | None:
     """The identity of the active key matching ``raw_key``, or ``None`` (unknown, malformed or
     expired).
 
-    Runs on every request, so it is a plain Core query on a connection, not an ORM load, and
-    the statement is built once (building one costs more than running it).
+    Runs on every request, so it is a plain Core query on a connection (``connect()``, called
+    only if the key is not in ``cache``), not an ORM load, and the statement is built once
+    (building one costs more than running it). Expiry is checked on every call, cached or not.
     """
     if not raw_key.startswith(("sk_test_", "sk_live_", "pk_test_", "pk_live_")):
         return None
-    row = conn.execute(_KEY_BY_HASH, {"key_hash": hash_key(raw_key)}).first()
+    key_hash = hash_key(raw_key)
+
+    def load() -> Row[str, str, bool, KeyKind, int | None] | None:
+        return connect().execute(_KEY_BY_HASH, {"key_hash": key_hash}).first()
+
+    row = cache.lookup("api_keys", key_hash, load) if cache is not None else load()
     if row is None or (row.expires_at is not None and row.expires_at <= now()):
         return None
     return KeyIdentity(row.id, row.dealer_id, row.livemode, row.kind)

@@ -30,7 +30,14 @@ from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlmodel import col
 
-from dealerhub.db import after_commit, new_id, register_commit_inserts, session_listener
+from dealerhub.configcache import ConfigCache
+from dealerhub.db import (
+    CONFIG_CACHE,
+    after_commit,
+    new_id,
+    register_commit_inserts,
+    session_listener,
+)
 from dealerhub.events import jobs
 from dealerhub.events.models import (
     DeliveryStatus,
@@ -48,9 +55,11 @@ _EVENTS: Table = Event.__table__  # type: ignore[attr-defined]  # SQLModel sets 
 _DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[attr-defined]
 _INSERT_EVENTS = insert(_EVENTS)
 _INSERT_DELIVERIES = insert(_DELIVERIES)
+Endpoints = tuple[tuple[str, list[str]], ...]  # (id, enabled_events) of a tenant's endpoints
 
 _PENDING = "dealerhub_pending_events"
 _ENDPOINTS = "dealerhub_endpoints"
+_OWN_CHANGES = "dealerhub_endpoints_changed"  # this transaction changed an endpoint
 _SIGNALLED = "dealerhub_drain_signalled"
 
 
@@ -90,7 +99,7 @@ def _prepare_pending(session: Session, conn: Connection) -> Callable[[InsertRunn
     if not pending:
         return None
     if any(isinstance(obj, WebhookEndpoint) for obj in session.dirty):
-        session.info.pop(_ENDPOINTS, None)  # this session changed an endpoint: read afresh
+        _changed_endpoints(session)
     deliveries: list[dict[str, Any]] = []
     for tenant, row in pending:
         endpoint_ids = _matching_endpoints(session, conn, tenant, row["type"])
@@ -147,12 +156,27 @@ def _matching_endpoints(
     session: Session, conn: Connection, tenant: Tenant, type_: str
 ) -> list[str]:
     """Ids of the tenant's enabled endpoints that want ``type_``, read once per transaction
-    (and again after this session changed an endpoint)."""
-    cache: dict[Tenant, list[tuple[str, list[str]]]] = session.info.setdefault(_ENDPOINTS, {})
+    (and again after this session changed an endpoint), from the process's cache of them on
+    PostgreSQL unless this transaction changed one (only it can see that change yet)."""
+    cache: dict[Tenant, Endpoints] = session.info.setdefault(_ENDPOINTS, {})
     if tenant not in cache:
         params = {"dealer_id": tenant.dealer_id, "livemode": tenant.livemode}
-        cache[tenant] = [(row.id, row.enabled_events) for row in conn.execute(_ENABLED, params)]
+
+        def load() -> Endpoints:
+            return tuple((row.id, row.enabled_events) for row in conn.execute(_ENABLED, params))
+
+        shared: ConfigCache | None = session.info.get(CONFIG_CACHE)
+        if shared is not None and not session.info.get(_OWN_CHANGES):
+            cache[tenant] = shared.lookup("webhook_endpoints", tenant, load)
+        else:
+            cache[tenant] = load()
     return [id_ for id_, enabled in cache[tenant] if matches_any(enabled, type_)]
+
+
+def _changed_endpoints(session: Session) -> None:
+    """This transaction changed an endpoint: read them afresh, in the transaction."""
+    session.info.pop(_ENDPOINTS, None)
+    session.info[_OWN_CHANGES] = True
 
 
 @session_listener("before_flush")
@@ -179,7 +203,7 @@ def _new_endpoint(session: Session, instance: object) -> None:
     # Checked when it is added rather than in ``session.new`` at write time: a flush that ran
     # in between has already moved it out of ``session.new``.
     if isinstance(instance, WebhookEndpoint):
-        session.info.pop(_ENDPOINTS, None)
+        _changed_endpoints(session)
 
 
 @session_listener("after_soft_rollback")
@@ -193,3 +217,4 @@ def _forget_endpoints(session: Session, transaction: SessionTransaction) -> None
     # Only when the outermost transaction ends: each flush runs in a subtransaction of its own.
     if transaction.parent is None:
         session.info.pop(_ENDPOINTS, None)
+        session.info.pop(_OWN_CHANGES, None)

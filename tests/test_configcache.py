@@ -1,0 +1,140 @@
+"""The per-process cache of API keys and webhook endpoints (PostgreSQL): served only while its
+listener hears the database's notifications, emptied by every change to those tables whoever
+makes it, never storing what was read before a change."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from dealerhub.configcache import CHANNEL, ConfigCache
+from dealerhub.dealers.service import roll_keys
+from tests.conftest import PG_URL, config_cached, make_dealer, wait_until
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL's NOTIFY keeps the cache true")
+
+
+class Loads:
+    """A ``load`` that counts its calls and returns ``value``."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.calls = 0
+
+    def __call__(self) -> Any:
+        self.calls += 1
+        return self.value
+
+
+@pytest.fixture
+def cache(database_url: str) -> Iterator[ConfigCache]:
+    cache = ConfigCache(database_url)
+    cache.start()
+    assert wait_until(lambda: cache.listening)
+    yield cache
+    cache.stop()
+
+
+@pytest.fixture
+def sql(database_url: str) -> Iterator[Any]:
+    """Runs SQL on a connection of its own, committed at once (another process, in effect)."""
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+
+    def run(statement: str) -> None:
+        with engine.connect() as conn:
+            conn.execute(text(statement))
+
+    yield run
+    engine.dispose()
+
+
+def _notified(cache: ConfigCache, table: str, key: str, statement: str, sql: Any) -> bool:
+    """Whether ``statement`` empties ``table``'s entry ``key`` (probed with a fresh load)."""
+    sql(statement)
+    return wait_until(lambda: cache.lookup(table, key, Loads("after")) == "after", timeout=5)
+
+
+def test_served_from_memory_while_listening_and_until_a_change(cache: ConfigCache, db, sql):
+    load = Loads("identity")
+    assert [cache.lookup("api_keys", "h1", load) for _ in range(3)] == ["identity"] * 3
+    assert load.calls == 1
+    # Any change to the table, by anyone (here a plain UPDATE on another connection that
+    # matches no row), empties its entries; the other table's stay.
+    cache.lookup("webhook_endpoints", "t1", Loads("endpoints"))
+    assert _notified(cache, "api_keys", "h1", "UPDATE api_keys SET last4 = last4 WHERE false", sql)
+    assert cache.lookup("webhook_endpoints", "t1", Loads("reloaded")) == "endpoints"
+    assert _notified(
+        cache, "webhook_endpoints", "t1", "DELETE FROM webhook_endpoints WHERE false", sql
+    )
+
+
+def test_nothing_is_kept_that_was_read_before_a_change(cache: ConfigCache, sql):
+    seen = threading.Event()
+
+    def load_then_change() -> str:
+        # The database changes while this load is in flight: its answer may be the old one.
+        sql("UPDATE api_keys SET last4 = last4 WHERE false")
+        before = cache.generation("api_keys")
+        seen.set()
+        wait_until(lambda: cache.generation("api_keys") != before, timeout=5)  # heard
+        return "old"
+
+    assert cache.lookup("api_keys", "h2", load_then_change) == "old"
+    assert seen.is_set()
+    fresh = Loads("new")
+    assert cache.lookup("api_keys", "h2", fresh) == "new" and fresh.calls == 1
+
+
+def test_unknown_answers_and_old_entries_are_read_again(database_url: str):
+    now = [1000.0]
+    cache = ConfigCache(database_url, max_age=30, clock=lambda: now[0])
+    try:
+        cache.start()
+        assert wait_until(lambda: cache.listening)
+        missing = Loads(None)
+        cache.lookup("api_keys", "unknown", missing)
+        cache.lookup("api_keys", "unknown", missing)
+        assert missing.calls == 2  # a key created a moment later must work at once
+        load = Loads("identity")
+        cache.lookup("api_keys", "h3", load)
+        now[0] += 29
+        cache.lookup("api_keys", "h3", load)
+        now[0] += 2
+        cache.lookup("api_keys", "h3", load)
+        assert load.calls == 2
+    finally:
+        cache.stop()
+
+
+def test_without_its_listener_the_cache_serves_nothing_until_it_is_back(cache: ConfigCache, sql):
+    load = Loads("identity")
+    cache.lookup("api_keys", "h4", load)
+    sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        f"WHERE query = 'LISTEN {CHANNEL}' AND pid <> pg_backend_pid()"
+    )
+    assert wait_until(lambda: not cache.listening, timeout=5)
+    cache.lookup("api_keys", "h4", load)
+    assert load.calls == 2  # the entry went with the listener
+    assert wait_until(lambda: cache.listening, timeout=10)  # it reconnects by itself
+    cache.lookup("api_keys", "h4", load)
+    cache.lookup("api_keys", "h4", load)
+    assert load.calls == 3
+
+
+def test_a_rolled_key_is_refused_by_the_next_request_of_the_process(app, db, client):
+    dealer = make_dealer(app)
+    old = {"Authorization": f"Bearer {dealer.secret_key}"}
+    assert config_cached(db)
+    assert client.get("/payment/customers", headers=old).status_code == 200
+    assert client.get("/payment/customers", headers=old).status_code == 200  # now cached
+    with db.transaction() as s:
+        new = roll_keys(session=s, dealer_id=dealer.id, livemode=False)
+    # The process that made the change forgets at its commit; others as the notification lands.
+    assert client.get("/payment/customers", headers=old).status_code == 401
+    fresh = {"Authorization": f"Bearer {new.secret_key}"}
+    assert client.get("/payment/customers", headers=fresh).status_code == 200
