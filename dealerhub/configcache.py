@@ -29,7 +29,9 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
 CHANNEL = "dealerhub_config"
+APPLICATION_NAME = "dealerhub-config-listener"  # how the listener shows in pg_stat_activity
 TABLES = frozenset({"api_keys", "webhook_endpoints"})  # whose changes the triggers announce
+_TRIGGERS = tuple(f"{table}_config_changed" for table in sorted(TABLES))  # migration 0020
 log = logging.getLogger(__name__)
 V = TypeVar("V")
 
@@ -131,7 +133,9 @@ class ConfigCache:
             self._entries.clear()
 
     def _listen(self) -> None:
-        engine: Engine = create_engine(self._url, poolclass=NullPool)
+        engine: Engine = create_engine(
+            self._url, poolclass=NullPool, connect_args={"application_name": APPLICATION_NAME}
+        )
         delay = 0.5
         try:
             while not self._stop.is_set():
@@ -155,6 +159,12 @@ class ConfigCache:
                 return
             conn.autocommit = True
             conn.execute(f"LISTEN {CHANNEL}")
+            # Without the triggers (a database not yet upgraded) no change would be heard.
+            found = conn.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgname = ANY(%s)", (list(_TRIGGERS),)
+            ).fetchone()
+            if found is None or found[0] < len(_TRIGGERS):
+                raise RuntimeError("its triggers are missing (run `dealerhub db upgrade`)")
             self._set_listening(True)  # from here every change is heard
             while not self._stop.is_set():
                 for note in conn.notifies(timeout=1.0):

@@ -91,14 +91,13 @@ def _authenticate() -> None:
     if db.is_sqlite and write:
         # A SQLite write transaction takes the database's one write lock at its first
         # statement: the key is checked on a connection of its own (one statement, no
-        # BEGIN/ROLLBACK) so that the lock waits for the request's writes. Elsewhere the
-        # check is the first query of the request's own transaction, saving a connection
-        # checkout and its round trips.
+        # BEGIN/ROLLBACK) so that the lock waits for the request's writes.
         with db.engine.connect().execution_options(sqlite_begin="NONE") as conn:
             key = authenticate(connect=lambda: conn, raw_key=raw)
     else:
-        # On PostgreSQL a key found in the process's cache costs no statement at all, and the
-        # transaction then begins with the request's first write.
+        # Elsewhere the check is the first query of the request's own transaction (saving a
+        # connection checkout and its round trips), or on PostgreSQL no statement at all for
+        # a key in the process's cache: the transaction then begins with its first write.
         key = authenticate(
             connect=lambda: session().connection(), raw_key=raw, cache=db.config_cache
         )

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from dealerhub.configcache import CHANNEL, ConfigCache
+from dealerhub.configcache import APPLICATION_NAME, ConfigCache
 from dealerhub.dealers.service import roll_keys
 from tests.conftest import PG_URL, config_cached, make_dealer, wait_until
 
@@ -115,7 +115,7 @@ def test_without_its_listener_the_cache_serves_nothing_until_it_is_back(cache: C
     cache.lookup("api_keys", "h4", load)
     sql(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        f"WHERE query = 'LISTEN {CHANNEL}' AND pid <> pg_backend_pid()"
+        f"WHERE application_name = '{APPLICATION_NAME}'"
     )
     assert wait_until(lambda: not cache.listening, timeout=5)
     cache.lookup("api_keys", "h4", load)
@@ -138,3 +138,18 @@ def test_a_rolled_key_is_refused_by_the_next_request_of_the_process(app, db, cli
     assert client.get("/payment/customers", headers=old).status_code == 401
     fresh = {"Authorization": f"Bearer {new.secret_key}"}
     assert client.get("/payment/customers", headers=fresh).status_code == 200
+
+
+def test_without_its_triggers_the_cache_never_serves(database_url: str, sql):
+    sql("ALTER TRIGGER webhook_endpoints_config_changed ON webhook_endpoints RENAME TO off")
+    cache = ConfigCache(database_url)
+    try:
+        cache.start()
+        load = Loads("identity")
+        for _ in range(3):
+            cache.lookup("api_keys", "h5", load)
+        assert not wait_until(lambda: cache.listening, timeout=1.5)
+        assert load.calls == 3
+    finally:
+        cache.stop()
+        sql("ALTER TRIGGER off ON webhook_endpoints RENAME TO webhook_endpoints_config_changed")
