@@ -31,8 +31,14 @@ class Loads:
 
 
 @pytest.fixture
-def cache(database_url: str) -> Iterator[ConfigCache]:
-    cache = ConfigCache(database_url)
+def url(base_settings: Any) -> str:
+    """The test database, migrated (its triggers exist)."""
+    return str(base_settings.database_url)
+
+
+@pytest.fixture
+def cache(url: str) -> Iterator[ConfigCache]:
+    cache = ConfigCache(url)
     cache.start()
     assert wait_until(lambda: cache.listening)
     yield cache
@@ -40,9 +46,9 @@ def cache(database_url: str) -> Iterator[ConfigCache]:
 
 
 @pytest.fixture
-def sql(database_url: str) -> Iterator[Any]:
+def sql(url: str) -> Iterator[Any]:
     """Runs SQL on a connection of its own, committed at once (another process, in effect)."""
-    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
 
     def run(statement: str) -> None:
         with engine.connect() as conn:
@@ -58,7 +64,7 @@ def _notified(cache: ConfigCache, table: str, key: str, statement: str, sql: Any
     return wait_until(lambda: cache.lookup(table, key, Loads("after")) == "after", timeout=5)
 
 
-def test_served_from_memory_while_listening_and_until_a_change(cache: ConfigCache, db, sql):
+def test_served_from_memory_while_listening_and_until_a_change(cache: ConfigCache, sql):
     load = Loads("identity")
     assert [cache.lookup("api_keys", "h1", load) for _ in range(3)] == ["identity"] * 3
     assert load.calls == 1
@@ -89,9 +95,9 @@ def test_nothing_is_kept_that_was_read_before_a_change(cache: ConfigCache, sql):
     assert cache.lookup("api_keys", "h2", fresh) == "new" and fresh.calls == 1
 
 
-def test_unknown_answers_and_old_entries_are_read_again(database_url: str):
+def test_unknown_answers_and_old_entries_are_read_again(url: str):
     now = [1000.0]
-    cache = ConfigCache(database_url, max_age=30, clock=lambda: now[0])
+    cache = ConfigCache(url, max_age=30, clock=lambda: now[0])
     try:
         cache.start()
         assert wait_until(lambda: cache.listening)
@@ -140,9 +146,9 @@ def test_a_rolled_key_is_refused_by_the_next_request_of_the_process(app, db, cli
     assert client.get("/payment/customers", headers=fresh).status_code == 200
 
 
-def test_without_its_triggers_the_cache_never_serves(database_url: str, sql):
+def test_without_its_triggers_the_cache_never_serves(url: str, sql):
     sql("ALTER TRIGGER webhook_endpoints_config_changed ON webhook_endpoints RENAME TO off")
-    cache = ConfigCache(database_url)
+    cache = ConfigCache(url)
     try:
         cache.start()
         load = Loads("identity")
