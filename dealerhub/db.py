@@ -19,6 +19,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -56,7 +57,6 @@ _AFTER_COMMIT = "dealerhub_after_commit"
 _AFTER_ROLLBACK = "dealerhub_after_rollback"
 _COMMITTED = "dealerhub_committed"  # after-commit callbacks of a commit, run as it ends
 CONFIG_CACHE = "dealerhub_config_cache"  # Session.info: the database's ConfigCache or None
-_CONFIG_CHANGES = "dealerhub_config_changes"  # tables of the cache this transaction changed
 
 
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -416,21 +416,17 @@ def session_listener(identifier: str) -> Callable[[F], F]:
 def _note_config_changes(session: Session, _flush_context: Any) -> None:
     # The process that changes a key or an endpoint forgets its cached copies as it commits,
     # rather than when PostgreSQL's notification reaches its listener a moment later.
-    if session.info.get(CONFIG_CACHE) is None:
+    cache: ConfigCache | None = session.info.get(CONFIG_CACHE)
+    if cache is None:
         return
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(obj, "__tablename__", None)
-        if table in configcache.TABLES:
-            session.info.setdefault(_CONFIG_CHANGES, set()).add(table)
+    flushed = (*session.new, *session.dirty, *session.deleted)
+    for table in {getattr(obj, "__tablename__", None) for obj in flushed} & configcache.TABLES:
+        after_commit(session, partial(cache.invalidate, table))
 
 
 @session_listener("after_commit")
 def _committed(session: Session) -> None:
     session.info.pop(_AFTER_ROLLBACK, None)
-    cache: ConfigCache | None = session.info.get(CONFIG_CACHE)
-    for table in session.info.pop(_CONFIG_CHANGES, ()):
-        if cache is not None:
-            cache.invalidate(table)
     callbacks = session.info.pop(_AFTER_COMMIT, None)
     if callbacks:
         session.info.setdefault(_COMMITTED, []).extend(callbacks)
@@ -458,7 +454,6 @@ def _drop_after_commit(session: Session, previous_transaction: Any) -> None:
     session.info.pop(_AFTER_COMMIT, None)
     if previous_transaction.nested or previous_transaction.parent is not None:
         return  # a savepoint: the outer transaction may still commit
-    session.info.pop(_CONFIG_CHANGES, None)
     rows.forget_at_commit(session)
     for callback in session.info.pop(_AFTER_ROLLBACK, []):
         callback()
