@@ -56,7 +56,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _AFTER_COMMIT = "dealerhub_after_commit"
 _AFTER_ROLLBACK = "dealerhub_after_rollback"
 _COMMITTED = "dealerhub_committed"  # after-commit callbacks of a commit, run as it ends
-CONFIG_CACHE = "dealerhub_config_cache"  # Session.info: the database's ConfigCache or None
+CONFIG_CACHE = "dealerhub_config_cache"  # Session.info: the database's ConfigCache
 
 
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -287,8 +287,8 @@ class Database:
             if self.is_sqlite
             else self.write_engine
         )
-        # PostgreSQL notifies changes to keys and endpoints, so a process may cache them.
-        self.config_cache = None if self.is_sqlite else ConfigCache(url)
+        # Keys and endpoints, cached per process and kept true by the database.
+        self.config_cache: ConfigCache = configcache.for_url(url)
         info = {CONFIG_CACHE: self.config_cache}
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, info=info)
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False, info=info)
@@ -325,8 +325,7 @@ class Database:
         )
 
     def dispose(self) -> None:
-        if self.config_cache is not None:
-            self.config_cache.stop()
+        self.config_cache.stop()
         for engine in self.engines:
             wal.stop(engine)
             engine.dispose()
@@ -415,7 +414,8 @@ def session_listener(identifier: str) -> Callable[[F], F]:
 @session_listener("after_flush")
 def _note_config_changes(session: Session, _flush_context: Any) -> None:
     # The process that changes a key or an endpoint forgets its cached copies as it commits,
-    # rather than when PostgreSQL's notification reaches its listener a moment later.
+    # rather than when PostgreSQL's notification reaches its listener a moment later (on
+    # SQLite the change's count already turned them away; this frees their memory).
     cache: ConfigCache | None = session.info.get(CONFIG_CACHE)
     if cache is None:
         return

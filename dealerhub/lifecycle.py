@@ -90,10 +90,10 @@ def _authenticate() -> None:
     db, write = database(), writes()
     if db.is_sqlite and write:
         # A SQLite write transaction takes the database's one write lock at its first
-        # statement: the key is checked on a connection of its own (one statement, no
-        # BEGIN/ROLLBACK) so that the lock waits for the request's writes.
+        # statement: the key is checked on a connection of its own (no BEGIN/ROLLBACK; a
+        # cached key costs one row read there) so that the lock waits for the request's writes.
         with db.engine.connect().execution_options(sqlite_begin="NONE") as conn:
-            key = authenticate(connect=lambda: conn, raw_key=raw)
+            key = authenticate(connect=lambda: conn, raw_key=raw, cache=db.config_cache)
     else:
         # Elsewhere the check is the first query of the request's own transaction (saving a
         # connection checkout and its round trips), or on PostgreSQL no statement at all for

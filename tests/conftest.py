@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from dealerhub import migrate
 from dealerhub.app import create_app
 from dealerhub.config import Environment, Secret, Settings
-from dealerhub.configcache import CHANNEL
+from dealerhub.configcache import CHANNEL, VersionedCache
 
 PG_URL = os.environ.get("DEALERHUB_TEST_DATABASE_URL", "")
 BROKER_URL = os.environ.get("DEALERHUB_TEST_BROKER_URL", "")
@@ -185,10 +185,12 @@ def live_api(client: Any, dealer: DealerKeys) -> Api:
 
 
 def config_cached(db: Any) -> bool:
-    """Whether ``db`` caches keys and endpoints (PostgreSQL); if so, once its listener is up."""
-    if db.config_cache is None:
-        return False
+    """Whether ``db`` serves keys and endpoints from its cache: on SQLite if it counts their
+    changes (a migrated database), on PostgreSQL once its listener is up."""
     cache = db.config_cache
+    if isinstance(cache, VersionedCache):
+        with db.engine.connect() as conn:
+            return cache.version(conn, "api_keys") is not None
     cache.start()
     assert wait_until(lambda: cache.listening)
     # A barrier: notifications arrive in order, so once this one is heard, those of changes

@@ -128,7 +128,7 @@ def authenticate(
     def load() -> Row[str, str, bool, KeyKind, int | None] | None:
         return connect().execute(_KEY_BY_HASH, {"key_hash": key_hash}).first()
 
-    row = cache.lookup("api_keys", key_hash, load) if cache is not None else load()
+    row = load() if cache is None else cache.lookup("api_keys", key_hash, load, connect=connect)
     if row is None or (row.expires_at is not None and row.expires_at <= now()):
         return None
     return KeyIdentity(row.id, row.dealer_id, row.livemode, row.kind)

@@ -156,8 +156,8 @@ def _matching_endpoints(
     session: Session, conn: Connection, tenant: Tenant, type_: str
 ) -> list[str]:
     """Ids of the tenant's enabled endpoints that want ``type_``, read once per transaction
-    (and again after this session changed an endpoint), from the process's cache of them on
-    PostgreSQL unless this transaction changed one (only it can see that change yet)."""
+    (and again after this session changed an endpoint), from the process's cache of them
+    unless this transaction changed one (only it can see that change yet)."""
     cache: dict[Tenant, Endpoints] = session.info.setdefault(_ENDPOINTS, {})
     if tenant not in cache:
         params = {"dealer_id": tenant.dealer_id, "livemode": tenant.livemode}
@@ -167,7 +167,7 @@ def _matching_endpoints(
 
         shared: ConfigCache | None = session.info.get(CONFIG_CACHE)
         if shared is not None and not session.info.get(_OWN_CHANGES):
-            cache[tenant] = shared.lookup("webhook_endpoints", tenant, load)
+            cache[tenant] = shared.lookup("webhook_endpoints", tenant, load, connect=lambda: conn)
         else:
             cache[tenant] = load()
     return [id_ for id_, enabled in cache[tenant] if matches_any(enabled, type_)]
@@ -203,6 +203,15 @@ def _new_endpoint(session: Session, instance: object) -> None:
     # Checked when it is added rather than in ``session.new`` at write time: a flush that ran
     # in between has already moved it out of ``session.new``.
     if isinstance(instance, WebhookEndpoint):
+        _changed_endpoints(session)
+
+
+@session_listener("after_flush")
+def _flushed_endpoint(session: Session, _flush_context: Any) -> None:
+    # An endpoint changed by an earlier flush of this transaction is in neither
+    # ``session.new`` nor ``session.dirty`` any more when the events are written.
+    flushed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, WebhookEndpoint) for obj in flushed):
         _changed_endpoints(session)
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlmodel import col
 
 from dealerhub.dealers.models import Dealer
-from dealerhub.events.models import Event, WebhookDelivery
+from dealerhub.events.models import EndpointStatus, Event, WebhookDelivery, WebhookEndpoint
 from dealerhub.events.service import record_event
 from dealerhub.tenancy import Tenant
-from tests.conftest import PG_URL, config_cached
+from tests.conftest import config_cached
 
 
 def _types(db: Any, dealer_id: str) -> list[str]:
@@ -146,10 +146,10 @@ def test_a_request_without_endpoints_delivers_nothing(api, db, dealer):
     assert _deliveries(db, dealer.id) == []
 
 
-@pytest.mark.skipif(not PG_URL, reason="the endpoint cache is PostgreSQL's")
 def test_a_new_endpoint_gets_the_next_event_of_the_process(api, db, receiver):
-    # Each process caches its tenants' endpoint lists on PostgreSQL (configcache.py); the one
-    # that creates an endpoint forgets them as it commits.
+    # Each process caches its tenants' endpoint lists (configcache.py): on PostgreSQL the one
+    # that creates an endpoint forgets them as it commits; on SQLite the change's count
+    # turns them away.
     assert config_cached(db)
     for _ in range(2):  # the tenant's (empty) endpoint list is cached
         assert api.post("/payment/customers", json={"name": "Before"}).status_code == 200
@@ -159,3 +159,37 @@ def test_a_new_endpoint_gets_the_next_event_of_the_process(api, db, receiver):
     with db.transaction(write=False) as s:
         stmt = select(func.count()).where(col(WebhookDelivery.endpoint_id) == made.get_json()["id"])
         assert s.scalar(stmt) == 1
+
+
+def test_an_endpoint_change_rolled_back_leaves_nothing_in_the_cache(api, db, dealer, receiver):
+    made = api.post("/webhook-endpoints", json={"url": receiver.url, "enabled_events": ["*"]})
+    endpoint_id = made.get_json()["id"]
+    tenant = Tenant(dealer.id, False)
+    assert config_cached(db)
+    with db.transaction() as s:  # the tenant's list, with the endpoint, is cached
+        record_event(s, tenant, "thing.first", {"id": "x_1"})
+    s = db.session()
+    try:
+        endpoint = s.get(WebhookEndpoint, endpoint_id)
+        assert endpoint is not None
+        endpoint.status = EndpointStatus.DISABLED.value
+        s.flush()  # flushed: no longer among the session's changes when the events are written
+        record_event(s, tenant, "thing.while_disabled", {"id": "x_1"})
+        s.flush()
+        while_disabled = select(col(Event.pending_webhooks)).where(
+            col(Event.type) == "thing.while_disabled", col(Event.dealer_id) == dealer.id
+        )
+        assert s.scalar(while_disabled) == 0
+        s.rollback()
+    finally:
+        s.close()
+    # Another process then changes the table once (on SQLite: to the count the rolled-back
+    # transaction had reached); the endpoint is still enabled and must get the next event.
+    with db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE webhook_endpoints SET description = 'touched' WHERE id = :id"),
+            {"id": endpoint_id},
+        )
+    with db.transaction() as s:
+        record_event(s, tenant, "thing.after", {"id": "x_1"})
+    assert (endpoint_id, "thing.after") in _deliveries(db, dealer.id)
