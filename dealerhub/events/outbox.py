@@ -98,8 +98,7 @@ def _prepare_pending(session: Session, conn: Connection) -> Callable[[InsertRunn
     pending: list[tuple[Tenant, dict[str, Any]]] | None = session.info.pop(_PENDING, None)
     if not pending:
         return None
-    if any(isinstance(obj, WebhookEndpoint) for obj in session.dirty):
-        _changed_endpoints(session)
+    _note_endpoint_changes(session)
     deliveries: list[dict[str, Any]] = []
     for tenant, row in pending:
         endpoint_ids = _matching_endpoints(session, conn, tenant, row["type"])
@@ -173,10 +172,15 @@ def _matching_endpoints(
     return [id_ for id_, enabled in cache[tenant] if matches_any(enabled, type_)]
 
 
-def _changed_endpoints(session: Session) -> None:
-    """This transaction changed an endpoint: read them afresh, in the transaction."""
-    session.info.pop(_ENDPOINTS, None)
-    session.info[_OWN_CHANGES] = True
+@session_listener("after_flush")
+def _note_endpoint_changes(session: Session, _flush_context: Any = None) -> None:
+    """If this transaction changes an endpoint, its endpoints are read afresh, in the
+    transaction. Checked as the events are written (a change not flushed yet) and after each
+    flush (one flushed before, which is in none of these collections by then)."""
+    changing = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, WebhookEndpoint) for obj in changing):
+        session.info.pop(_ENDPOINTS, None)
+        session.info[_OWN_CHANGES] = True
 
 
 @session_listener("before_flush")
@@ -196,23 +200,6 @@ def _before_savepoint(session: Session, transaction: SessionTransaction) -> None
     # rolling the savepoint back cannot take them with it.
     if transaction.nested and session.info.get(_PENDING) and transaction.parent is not None:
         write_pending(session, transaction.parent.connection(None))
-
-
-@session_listener("transient_to_pending")
-def _new_endpoint(session: Session, instance: object) -> None:
-    # Checked when it is added rather than in ``session.new`` at write time: a flush that ran
-    # in between has already moved it out of ``session.new``.
-    if isinstance(instance, WebhookEndpoint):
-        _changed_endpoints(session)
-
-
-@session_listener("after_flush")
-def _flushed_endpoint(session: Session, _flush_context: Any) -> None:
-    # An endpoint changed by an earlier flush of this transaction is in neither
-    # ``session.new`` nor ``session.dirty`` any more when the events are written.
-    flushed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, WebhookEndpoint) for obj in flushed):
-        _changed_endpoints(session)
 
 
 @session_listener("after_soft_rollback")
